@@ -1,0 +1,1 @@
+"""The pure core: knowledge, retrieval and answering. Never imports discord."""

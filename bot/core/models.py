@@ -1,0 +1,144 @@
+"""Typed, immutable records for the knowledge base and for answers.
+
+Past the loader nothing handles raw dicts: every module works with these.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Literal
+
+SourceKind = Literal["paper", "post", "profile"]
+
+
+@dataclass(frozen=True, slots=True)
+class Profile:
+    """The researcher's public profile, as captured from X."""
+
+    name: str
+    handle: str
+    url: str
+    bio: str
+    location: str
+    joined: str  # YYYY-MM
+    works: tuple[str, ...]  # the works the bio names, e.g. "BART", "kNN-LM"
+
+
+@dataclass(frozen=True, slots=True)
+class Paper:
+    """One arXiv paper of his, with verified metadata and curated aliases and topics."""
+
+    id: str  # arXiv id, e.g. "1910.13461"
+    title: str
+    date: str  # YYYY-MM-DD, or YYYY-MM where only the month is known
+    venue: str  # "" when unknown
+    authors: tuple[str, ...]
+    url: str  # https://arxiv.org/abs/<id>
+    abstract: str  # the full arXiv abstract, LaTeX kept as written
+    aliases: tuple[str, ...] = ()  # short names people use: acronyms, method and model names
+    topics: tuple[str, ...] = ()  # from the controlled list in bot.core.schema.TOPICS
+    note: str = ""  # a caveat shown with the paper (e.g. a doubtful provenance); "" when none
+
+    @property
+    def year(self) -> int:
+        return int(self.date[:4])
+
+
+@dataclass(frozen=True, slots=True)
+class QuotedPost:
+    """A post he quoted or replied under, kept apart from his own words."""
+
+    handle: str  # e.g. "@huggingface"
+    name: str
+    date: str  # YYYY-MM-DD, or "" when the capture has none
+    text: str
+
+
+@dataclass(frozen=True, slots=True)
+class Thread:
+    """Where a post sits in one of his threads (e.g. the 2022-11-22 Diplomacy thread, 2 of 5)."""
+
+    id: str  # a stable id of the thread, e.g. "2022-11-22-diplomacy"
+    position: int
+    total: int | None  # None when the post says "1/" without a total
+
+
+@dataclass(frozen=True, slots=True)
+class Post:
+    """One of his posts on X."""
+
+    id: str  # derived: date + sequence, e.g. "2022-11-22-1"
+    date: str  # YYYY-MM-DD
+    text: str  # his own words only
+    url: str  # the profile URL: the capture has no post ids
+    reply_to: str = ""  # handle replied to, e.g. "@ml_perception"; "" when not a reply
+    thread: Thread | None = None
+    quoted: QuotedPost | None = None
+    links: tuple[str, ...] = ()  # links he mentions or attaches, as captured (may be shortened)
+    link_title: str = ""  # title of an attached link card; "" when none
+
+
+@dataclass(frozen=True, slots=True)
+class KnowledgeBase:
+    """Everything the bot knows; swapped as one object on reload."""
+
+    profile: Profile
+    papers: tuple[Paper, ...]
+    posts: tuple[Post, ...]
+    _papers_by_id: dict[str, Paper] = field(init=False, repr=False, compare=False)
+    _posts_by_id: dict[str, Post] = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "_papers_by_id", {p.id: p for p in self.papers})
+        object.__setattr__(self, "_posts_by_id", {p.id: p for p in self.posts})
+
+    def paper(self, paper_id: str) -> Paper | None:
+        """Return the paper with this arXiv id, or None."""
+        return self._papers_by_id.get(paper_id)
+
+    def post(self, post_id: str) -> Post | None:
+        """Return the post with this id, or None."""
+        return self._posts_by_id.get(post_id)
+
+    @property
+    def topics(self) -> tuple[str, ...]:
+        """Topics used by at least one paper, sorted."""
+        return tuple(sorted({t for p in self.papers for t in p.topics}))
+
+    def papers_newest_first(self) -> tuple[Paper, ...]:
+        """Papers sorted newest first; ties broken by arXiv id, also newest first."""
+        return tuple(sorted(self.papers, key=lambda p: (p.date, p.id), reverse=True))
+
+
+@dataclass(frozen=True, slots=True)
+class Citation:
+    """A source backing part of an answer; numbered by its position (1-based) in Answer.citations."""
+
+    kind: SourceKind
+    id: str
+    title: str
+    date: str | None  # YYYY-MM-DD, YYYY-MM, or None (the profile)
+    url: str
+    text: str  # the post's own text for a post; the cited excerpt for a paper or the profile
+    score: float
+
+
+@dataclass(frozen=True, slots=True)
+class Statement:
+    """One sentence of an answer and the 1-based number of the citation that backs it."""
+
+    text: str
+    citation: int
+
+
+@dataclass(frozen=True, slots=True)
+class Answer:
+    """A formatting-neutral answer: adapters render it, they never re-rank or re-parse."""
+
+    question: str
+    text: str  # the whole answer, each statement followed by its marker, e.g. "... [1]"
+    citations: tuple[Citation, ...]  # best first; empty when declined
+    declined: bool
+    statements: tuple[Statement, ...] = ()
+    intro: str = ""  # a lead-in line without a citation (e.g. "His 5 most recent papers:")
+    suggestions: tuple[str, ...] = ()  # close matches offered with a decline
