@@ -48,10 +48,11 @@ class Paper:
 class QuotedPost:
     """A post he quoted or replied under, kept apart from his own words."""
 
-    handle: str  # e.g. "@huggingface"
+    handle: str  # e.g. "@huggingface"; "" when the quoted post is unavailable (see note)
     name: str
     date: str  # YYYY-MM-DD, or "" when the capture has none
-    text: str
+    text: str  # "" when the quoted post is unavailable (see note)
+    note: str = ""  # why the quoted post's content is missing, e.g. its account no longer exists
 
 
 @dataclass(frozen=True, slots=True)
@@ -112,7 +113,7 @@ class KnowledgeBase:
 
 @dataclass(frozen=True, slots=True)
 class Citation:
-    """A source backing part of an answer; numbered by its position (1-based) in Answer.citations."""
+    """A source backing an answer; its number is its 1-based position in Answer.citations."""
 
     kind: SourceKind
     id: str

@@ -1,0 +1,403 @@
+"""``python -m bot build-knowledge``: rebuild the knowledge YAML from raw sources, keeping curation.
+
+The raw documents live in ``<knowledge>/sources/``. The build parses them (``bot.core.sources``),
+then merges into the YAML already there, record by record (papers and posts by id):
+
+- a record only in the sources is added;
+- for a record in both, every key whose existing value is empty or missing is filled from the
+  sources, and every existing non-empty value wins, so curated fields (aliases, topics, note) and
+  anything edited by hand are never overwritten;
+- a record only in the YAML (added by hand) is kept.
+
+A file is rewritten only when its content changes, so a second run changes nothing.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from bot.core import schema
+from bot.core.models import Paper, Post, Profile
+from bot.core.sources import (
+    combine_papers,
+    parse_abstracts,
+    parse_arxiv_listing,
+    parse_papers_meta,
+    parse_profile_capture,
+)
+from bot.core.yamlio import read_yaml
+from bot.errors import KnowledgeError, Problem
+
+log = logging.getLogger(__name__)
+
+SOURCES_DIR = "sources"
+X_PROFILE_SOURCE = "x_profile.txt"
+LISTING_SOURCE = "arxiv_listing.txt"
+META_SOURCE = "papers_meta.tsv"
+ABSTRACTS_SOURCE = "abstracts.tsv"
+
+_HEADER = (
+    "# {kind} of Mike Lewis's knowledge base: see knowledge/README.md for every field.\n"
+    "# Rebuilt by `python -m bot build-knowledge`, which keeps hand edits (existing non-empty\n"
+    "# values win) but not comments. Check with `python -m bot validate`.\n"
+)
+_WIDTH = 84  # PyYAML breaks at the first space past this column: lines stay under ~100
+_FOLD_OVER = 80  # strings longer than this are written as folded blocks
+_DATE_LIKE_RE = re.compile(r"^\d{4}-\d{2}(?:-\d{2})?$")
+
+
+@dataclass(slots=True)
+class FileReport:
+    """What the build did to one knowledge file."""
+
+    name: str
+    records: int = 0
+    added: list[str] = field(default_factory=list)
+    filled: list[str] = field(default_factory=list)  # "id.key" filled into an existing record
+    kept: list[str] = field(default_factory=list)  # "id.key" hand-edited, differs from source
+    curated: int = 0  # non-empty values the sources do not provide (aliases, topics, notes...)
+    hand_added: list[str] = field(default_factory=list)  # ids only in the YAML
+    written: bool = False
+
+    def line(self) -> str:
+        """Summarize this file's changes on one line."""
+        state = "written" if self.written else "unchanged"
+        return (
+            f"{self.name}: {state}; {self.records} records, {len(self.added)} added, "
+            f"{len(self.filled)} fields filled, {len(self.kept)} hand edits and "
+            f"{self.curated} curated values kept, {len(self.hand_added)} hand-added records kept"
+        )
+
+
+@dataclass(slots=True)
+class BuildReport:
+    """What the build did, for the CLI to print."""
+
+    files: list[FileReport]
+    excluded: list[str]
+
+    def lines(self) -> list[str]:
+        """Return the report as printable lines, details after each file's summary."""
+        out: list[str] = []
+        for report in self.files:
+            out.append(report.line())
+            out.extend(f"  added {item}" for item in report.added)
+            out.extend(f"  filled {item}" for item in report.filled)
+            out.extend(f"  kept hand edit {item} (the source differs)" for item in report.kept)
+            out.extend(f"  kept hand-added {item}" for item in report.hand_added)
+        out.extend(f"left out {item}" for item in self.excluded)
+        return out
+
+
+def build_knowledge(knowledge_dir: Path, *, display_dir: str | None = None) -> BuildReport:
+    """Parse ``<knowledge_dir>/sources/`` and write or merge the three YAML files."""
+    shown = display_dir if display_dir is not None else str(knowledge_dir)
+    sources = knowledge_dir / SOURCES_DIR
+    texts = {
+        name: _read_source(sources / name, f"{shown}/{SOURCES_DIR}/{name}")
+        for name in (X_PROFILE_SOURCE, LISTING_SOURCE, META_SOURCE, ABSTRACTS_SOURCE)
+    }
+    problems = [p for value in texts.values() if isinstance(value, Problem) for p in [value]]
+    if problems:
+        raise KnowledgeError(problems)
+
+    def src(name: str) -> str:
+        return f"{shown}/{SOURCES_DIR}/{name}"
+
+    profile, posts = parse_profile_capture(
+        str(texts[X_PROFILE_SOURCE]), source=src(X_PROFILE_SOURCE)
+    )
+    papers, excluded = combine_papers(
+        parse_arxiv_listing(str(texts[LISTING_SOURCE]), source=src(LISTING_SOURCE)),
+        parse_papers_meta(str(texts[META_SOURCE]), source=src(META_SOURCE)),
+        parse_abstracts(str(texts[ABSTRACTS_SOURCE]), source=src(ABSTRACTS_SOURCE)),
+        meta_source=src(META_SOURCE),
+        abstracts_source=src(ABSTRACTS_SOURCE),
+    )
+    # Read every existing file before writing any, so a broken file stops the build untouched.
+    existing = {
+        name: _read_existing(knowledge_dir / name, f"{shown}/{name}")
+        for name in schema.KNOWLEDGE_FILES
+    }
+    problems = [p for value in existing.values() for p in value[1]]
+    if problems:
+        raise KnowledgeError(problems)
+
+    reports = [
+        _write_profile(knowledge_dir, profile, existing[schema.PROFILE_FILE][0]),
+        _write_list(
+            knowledge_dir,
+            schema.PAPERS_FILE,
+            "papers",
+            [paper_record(p) for p in papers],
+            existing[schema.PAPERS_FILE][0],
+            sort_key=_paper_sort_key,
+        ),
+        _write_list(
+            knowledge_dir,
+            schema.POSTS_FILE,
+            "posts",
+            [post_record(p) for p in posts],
+            existing[schema.POSTS_FILE][0],
+            sort_key=_post_sort_key,
+        ),
+    ]
+    left_out = [
+        f"paper {row.index} ({row.arxiv_id}, {row.title!r}): status {row.status!r} in "
+        f"{META_SOURCE}, a different person with the same name"
+        for row in excluded
+    ]
+    return BuildReport(files=reports, excluded=left_out)
+
+
+def _read_source(path: Path, shown: str) -> str | Problem:
+    try:
+        return path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        return Problem(shown, None, None, "source file not found")
+    except (OSError, UnicodeDecodeError) as exc:
+        return Problem(shown, None, None, f"cannot read source file: {exc}")
+
+
+def _read_existing(path: Path, shown: str) -> tuple[Any, list[Problem]]:
+    if not path.exists():
+        return None, []
+    return read_yaml(path, display_path=shown, max_bytes=schema.MAX_FILE_BYTES)
+
+
+# --- records ---------------------------------------------------------------------------------
+
+
+def profile_record(profile: Profile) -> dict[str, Any]:
+    """Return the profile as the mapping written to profile.yaml."""
+    return {
+        "name": profile.name,
+        "handle": profile.handle,
+        "url": profile.url,
+        "bio": profile.bio,
+        "location": profile.location,
+        "joined": profile.joined,
+        "works": list(profile.works),
+    }
+
+
+def paper_record(paper: Paper) -> dict[str, Any]:
+    """Return a paper as the mapping written to papers.yaml (empty curated lists to fill in)."""
+    record: dict[str, Any] = {
+        "id": paper.id,
+        "title": paper.title,
+        "date": paper.date,
+        "venue": paper.venue,
+        "authors": list(paper.authors),
+        "url": paper.url,
+        "abstract": paper.abstract,
+        "aliases": list(paper.aliases),
+        "topics": list(paper.topics),
+        "note": paper.note,
+    }
+    return {k: v for k, v in record.items() if v != "" or k == "venue"}
+
+
+def post_record(post: Post) -> dict[str, Any]:
+    """Return a post as the mapping written to posts.yaml (empty optional keys left out)."""
+    record: dict[str, Any] = {
+        "id": post.id,
+        "date": post.date,
+        "text": post.text,
+        "url": post.url,
+        "reply_to": post.reply_to,
+        "links": list(post.links),
+        "link_title": post.link_title,
+    }
+    if post.thread is not None:
+        thread: dict[str, Any] = {"id": post.thread.id, "position": post.thread.position}
+        if post.thread.total is not None:
+            thread["total"] = post.thread.total
+        record["thread"] = thread
+    if post.quoted is not None:
+        q = post.quoted
+        quoted = {
+            "handle": q.handle,
+            "name": q.name,
+            "date": q.date,
+            "text": q.text,
+            "note": q.note,
+        }
+        record["quoted"] = {k: v for k, v in quoted.items() if v}
+    return {k: v for k, v in record.items() if v not in ("", [])}
+
+
+def _ordered(value: Any, order: tuple[str, ...]) -> Any:
+    if isinstance(value, dict):
+        known = [k for k in order if k in value]
+        nested_orders = {"thread": schema.THREAD_KEYS, "quoted": schema.QUOTED_KEYS}
+        keys = known + [k for k in value if k not in order]
+        return {k: _ordered(value[k], nested_orders.get(k, ())) for k in keys}
+    if isinstance(value, list):
+        return [_ordered(v, order) for v in value]
+    return value
+
+
+# --- merge -----------------------------------------------------------------------------------
+
+
+def _is_empty(value: Any) -> bool:
+    return value is None or value == "" or value == [] or value == {}
+
+
+def _plain(value: Any) -> Any:
+    """Strip the marks from read_yaml's data so it dumps as plain YAML."""
+    if isinstance(value, dict):
+        return {k: _plain(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_plain(v) for v in value]
+    return value
+
+
+def merge_value(existing: Any, fresh: Any, path: str, report: FileReport) -> Any:
+    """Merge one value: existing non-empty values win; empty or missing ones are filled."""
+    if _is_empty(existing):
+        if not _is_empty(fresh):
+            report.filled.append(path)
+        return fresh
+    if isinstance(existing, dict) and isinstance(fresh, dict):
+        merged = {
+            k: merge_value(existing.get(k), v, f"{path}.{k}", report) for k, v in fresh.items()
+        }
+        merged.update({k: v for k, v in existing.items() if k not in merged})
+        return merged
+    if _is_empty(fresh):
+        report.curated += 1
+    elif existing != fresh:
+        report.kept.append(path)
+    return existing
+
+
+def _merge_records(
+    fresh: list[dict[str, Any]], existing: list[Any], report: FileReport
+) -> list[Any]:
+    by_id = {r["id"]: r for r in existing if isinstance(r, dict) and isinstance(r.get("id"), str)}
+    fresh_ids = {r["id"] for r in fresh}
+    merged: list[Any] = []
+    for record in fresh:
+        old = by_id.get(record["id"])
+        if old is None:
+            report.added.append(record["id"])
+            merged.append(record)
+        else:
+            merged.append(merge_value(old, record, record["id"], report))
+    for record in existing:
+        record_id = record.get("id") if isinstance(record, dict) else None
+        if record_id not in fresh_ids:
+            report.hand_added.append(str(record_id))
+            merged.append(record)
+    return merged
+
+
+def _paper_sort_key(record: Any) -> tuple[str, str]:
+    if not isinstance(record, dict):
+        return ("", "")
+    return (str(record.get("date", "")), str(record.get("id", "")))
+
+
+def _post_sort_key(record: Any) -> tuple[str, int]:
+    # Sorted with reverse=True: newest day first, and within a day by ascending sequence.
+    match = schema.POST_ID_RE.match(str(record.get("id", ""))) if isinstance(record, dict) else None
+    if match is None:
+        return ("", 0)
+    return (match.group(1), -int(match.group(2)))
+
+
+def _write_profile(knowledge_dir: Path, profile: Profile, existing: Any) -> FileReport:
+    report = FileReport(name=schema.PROFILE_FILE, records=1)
+    fresh = profile_record(profile)
+    if existing is None:
+        report.added.append("profile")
+        merged = fresh
+    else:
+        merged = merge_value(_plain(existing), fresh, "profile", report)
+    merged = _ordered(merged, schema.PROFILE_KEYS)
+    report.written = _write(knowledge_dir / schema.PROFILE_FILE, "Profile", merged)
+    return report
+
+
+def _write_list(
+    knowledge_dir: Path,
+    name: str,
+    key: str,
+    fresh: list[dict[str, Any]],
+    existing: Any,
+    *,
+    sort_key: Callable[[Any], tuple[str, Any]],
+) -> FileReport:
+    report = FileReport(name=name)
+    old_records: list[Any] = []
+    if isinstance(existing, dict) and isinstance(existing.get(key), list):
+        old_records = _plain(existing[key])
+    elif existing is not None:
+        raise KnowledgeError(
+            [Problem(str(knowledge_dir / name), None, None, f"expected a top-level '{key}' list")]
+        )
+    merged = _merge_records(fresh, old_records, report)
+    merged.sort(key=sort_key, reverse=True)
+    order = schema.PAPER_KEYS if key == "papers" else schema.POST_KEYS
+    report.records = len(merged)
+    data = {key: [_ordered(r, order) for r in merged]}
+    report.written = _write(knowledge_dir / name, key.capitalize(), data)
+    return report
+
+
+# --- YAML output -----------------------------------------------------------------------------
+
+
+class _Dumper(yaml.SafeDumper):
+    """Block-style YAML with indented lists and long strings folded for reading."""
+
+    def increase_indent(self, flow: bool = False, indentless: bool = False) -> None:
+        super().increase_indent(flow, False)
+
+
+def _represent_str(dumper: yaml.SafeDumper, value: str) -> yaml.Node:
+    if _DATE_LIKE_RE.match(value):  # "2019-09" loads as a string, but quoting says "not a date"
+        return dumper.represent_scalar("tag:yaml.org,2002:str", value, style="'")
+    if len(value) > _FOLD_OVER and "\n" not in value and value == value.strip():
+        return dumper.represent_scalar("tag:yaml.org,2002:str", value, style=">")
+    if "\n" in value:
+        return dumper.represent_scalar("tag:yaml.org,2002:str", value, style="|")
+    return dumper.represent_scalar("tag:yaml.org,2002:str", value)
+
+
+_Dumper.add_representer(str, _represent_str)
+
+
+def dump_yaml(data: Any) -> str:
+    """Return ``data`` as readable block YAML; strings YAML would misread are quoted."""
+    return yaml.dump(
+        data,
+        Dumper=_Dumper,
+        sort_keys=False,
+        allow_unicode=True,
+        default_flow_style=False,
+        width=_WIDTH,
+    )
+
+
+def render_file(kind: str, data: Any) -> str:
+    """Return the full text of one knowledge file: header comment, then the YAML."""
+    return _HEADER.format(kind=kind) + dump_yaml(data)
+
+
+def _write(path: Path, kind: str, data: Any) -> bool:
+    text = render_file(kind, data)
+    if path.exists() and path.read_text(encoding="utf-8") == text:
+        return False
+    path.write_text(text, encoding="utf-8")
+    log.info("wrote %s", path)
+    return True

@@ -1,0 +1,430 @@
+"""Load and validate a knowledge directory into an immutable ``KnowledgeBase``.
+
+``load_knowledge(dir)`` reads ``profile.yaml``, ``papers.yaml`` and ``posts.yaml`` with the strict
+reader (``bot.core.yamlio``), checks every rule of the schema (``bot.core.schema``), and either
+returns typed, frozen records or raises ``KnowledgeError`` carrying every problem of every file,
+each printed as ``path:line:col: what is wrong``.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import Counter
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, TypeVar
+
+from bot.core import schema
+from bot.core.models import KnowledgeBase, Paper, Post, Profile, QuotedPost, Thread
+from bot.core.yamlio import (
+    Checker,
+    Mark,
+    MarkedDict,
+    MarkedList,
+    did_you_mean,
+    is_https_url,
+    read_yaml,
+)
+from bot.errors import KnowledgeError, Problem
+
+_R = TypeVar("_R")
+
+
+@dataclass(frozen=True, slots=True)
+class KnowledgeSummary:
+    """Counts and dates of a loaded knowledge base; ``str()`` is the line ``validate`` prints."""
+
+    papers: int
+    posts: int
+    profile: int
+    topics: int
+    newest_paper: str | None
+    newest_post: str | None
+
+    def __str__(self) -> str:
+        return (
+            f"knowledge OK: {self.profile} profile, {self.papers} papers, {self.posts} posts, "
+            f"{self.topics} topics; newest paper {self.newest_paper or 'none'}, "
+            f"newest post {self.newest_post or 'none'}"
+        )
+
+
+def summarize(kb: KnowledgeBase) -> KnowledgeSummary:
+    """Count what ``kb`` holds and find its newest paper and post dates."""
+    return KnowledgeSummary(
+        papers=len(kb.papers),
+        posts=len(kb.posts),
+        profile=1,
+        topics=len(kb.topics),
+        newest_paper=max((p.date for p in kb.papers), default=None),
+        newest_post=max((p.date for p in kb.posts), default=None),
+    )
+
+
+def load_knowledge(
+    directory: Path,
+    *,
+    display_dir: str | None = None,
+    max_bytes: int = schema.MAX_FILE_BYTES,
+) -> KnowledgeBase:
+    """Load and validate ``directory``; raise ``KnowledgeError`` listing every problem found.
+
+    ``display_dir`` is how problems name the directory (default: ``str(directory)``, i.e. the path
+    as the user gave it).
+    """
+    shown = display_dir if display_dir is not None else str(directory)
+    if not directory.is_dir():
+        what = "is not a directory" if directory.exists() else "knowledge directory not found"
+        raise KnowledgeError([Problem(shown, None, None, what)])
+    problems: list[Problem] = []
+    ids: dict[str, tuple[str, Mark]] = {}  # id -> (file shown, mark) of its first use
+
+    def read(name: str) -> tuple[Any, Checker]:
+        path_shown = f"{shown.rstrip('/')}/{name}"
+        data, found = read_yaml(directory / name, display_path=path_shown, max_bytes=max_bytes)
+        problems.extend(found)
+        return data, Checker(path_shown)
+
+    data, check = read(schema.PROFILE_FILE)
+    profile = None
+    if data is not None:
+        profile = _profile(data, check)
+    elif not _file_failed(problems, check):
+        check.problem(None, "file is empty: expected the profile's fields")
+    problems.extend(check.problems)
+
+    data, check = read(schema.PAPERS_FILE)
+    papers = _records(data, check, key="papers", build=_paper, ids=ids, failed=problems)
+    problems.extend(check.problems)
+
+    data, check = read(schema.POSTS_FILE)
+    posts = _records(data, check, key="posts", build=_post, ids=ids, failed=problems)
+    problems.extend(check.problems)
+
+    if problems or profile is None:
+        # File by file (profile, papers, posts), then top to bottom, so editors can walk them.
+        files = {name: n for n, name in enumerate(dict.fromkeys(p.path for p in problems))}
+        problems.sort(key=lambda p: (files[p.path], p.line or 0, p.col or 0))
+        raise KnowledgeError(problems)
+    return KnowledgeBase(profile=profile, papers=tuple(papers), posts=tuple(posts))
+
+
+def _file_failed(problems: list[Problem], check: Checker) -> bool:
+    # True when reading the file already failed (missing, too large...): say nothing more of it.
+    return any(p.path == check.path for p in problems)
+
+
+def _records(
+    data: Any,
+    check: Checker,
+    *,
+    key: str,
+    build: Callable[[MarkedDict, Checker, int], _R | None],
+    ids: dict[str, tuple[str, Mark]],
+    failed: list[Problem],
+) -> list[_R]:
+    if data is None:
+        if not _file_failed(failed, check):
+            check.problem(None, f"file is empty: expected a top-level '{key}' list")
+        return []
+    top = check.mapping(data, Mark(1, 1), where="the file")
+    if top is None:
+        return []
+    check.keys(top, allowed=(key,), required=(key,))
+    records = check.list_of_mappings(top, key) if key in top else None
+    result = []
+    for i, record in enumerate(records or ()):
+        item = build(record, check, i)
+        record_id = record.get("id")
+        if isinstance(record_id, str) and record_id:
+            first = ids.get(record_id)
+            if first is not None:
+                path, mark = first
+                check.problem(
+                    record.value_marks["id"],
+                    f"duplicate id {record_id!r} (first used at {path}:{mark.line}:{mark.col})",
+                )
+                item = None
+            else:
+                ids[record_id] = (check.path, record.value_marks["id"])
+        if item is not None:
+            result.append(item)
+    return result
+
+
+# --- field checks shared by the record kinds ---------------------------------------------------
+
+
+def _date(
+    m: MarkedDict, key: str, check: Checker, *, where: str, month_ok: bool, required: bool = True
+) -> str | None:
+    value = check.string(m, key, where=where, required=required)
+    if value is None:
+        return None
+    formats = ("%Y-%m-%d", "%Y-%m") if month_ok else ("%Y-%m-%d",)
+    shapes = (schema.DAY_RE, schema.MONTH_RE) if month_ok else (schema.DAY_RE,)
+    for shape, fmt in zip(shapes, formats, strict=True):
+        if shape.match(value):
+            try:
+                dt.datetime.strptime(value, fmt)
+            except ValueError:
+                break
+            return value
+    wanted = "YYYY-MM-DD or YYYY-MM" if month_ok else "YYYY-MM-DD"
+    check.problem(m.value_marks[key], f"{where}: {key} must be {wanted}, got {value!r}")
+    return None
+
+
+def _month(m: MarkedDict, key: str, check: Checker, *, where: str) -> str | None:
+    value = check.string(m, key, where=where)
+    if value is None:
+        return None
+    if schema.MONTH_RE.match(value) and 1 <= int(value[5:]) <= 12:
+        return value
+    check.problem(m.value_marks[key], f"{where}: {key} must be YYYY-MM, got {value!r}")
+    return None
+
+
+def _handle(
+    m: MarkedDict, key: str, check: Checker, *, where: str, required: bool = True
+) -> str | None:
+    value = check.string(m, key, where=where, required=required)
+    if value is not None and not schema.HANDLE_RE.match(value):
+        check.problem(
+            m.value_marks[key], f"{where}: {key} must be an X handle like '@name', got {value!r}"
+        )
+        return None
+    return value
+
+
+def _optional_text(m: MarkedDict, key: str, check: Checker, *, where: str) -> str:
+    """Return an optional string: missing or "" means unknown; other types are problems."""
+    return check.string(m, key, where=where, required=False, allow_empty=True) or ""
+
+
+def _strings(
+    m: MarkedDict, key: str, check: Checker, *, where: str, required: bool
+) -> tuple[str, ...]:
+    return tuple(check.string_list(m, key, where=where, required=required) or ())
+
+
+# --- profile -----------------------------------------------------------------------------------
+
+
+def _profile(data: Any, check: Checker) -> Profile | None:
+    m = check.mapping(data, Mark(1, 1), where="profile")
+    if m is None:
+        return None
+    where = "profile"
+    check.keys(m, allowed=schema.PROFILE_KEYS, required=schema.PROFILE_REQUIRED, where=where)
+    before = len(check.problems)
+    name = check.string(m, "name", where=where)
+    handle = _handle(m, "handle", check, where=where)
+    url = check.url(m, "url", where=where)
+    bio = check.string(m, "bio", where=where)
+    location = check.string(m, "location", where=where, allow_empty=True)
+    joined = _month(m, "joined", check, where=where)
+    works = _strings(m, "works", check, where=where, required=True)
+    if (
+        len(check.problems) > before
+        or name is None
+        or handle is None
+        or url is None
+        or bio is None
+        or location is None
+        or joined is None
+    ):
+        return None
+    return Profile(
+        name=name, handle=handle, url=url, bio=bio, location=location, joined=joined, works=works
+    )
+
+
+# --- papers ------------------------------------------------------------------------------------
+
+
+def _paper(m: MarkedDict, check: Checker, index: int) -> Paper | None:
+    raw_id = m.get("id")
+    where = f"paper {raw_id}" if isinstance(raw_id, str) and raw_id else f"papers[{index}]"
+    check.keys(m, allowed=schema.PAPER_KEYS, required=schema.PAPER_REQUIRED, where=where)
+    before = len(check.problems)
+    paper_id = check.string(m, "id", where=where)
+    if paper_id is not None and not schema.ARXIV_ID_RE.match(paper_id):
+        check.problem(
+            m.value_marks["id"],
+            f"{where}: id must be an arXiv id like '2305.07185', got {paper_id!r}",
+        )
+        paper_id = None
+    title = check.string(m, "title", where=where)
+    date = _date(m, "date", check, where=where, month_ok=True)
+    venue = _optional_text(m, "venue", check, where=where)
+    authors = _strings(m, "authors", check, where=where, required=True)
+    if "authors" in m and isinstance(m["authors"], list) and not m["authors"]:
+        check.problem(m.value_marks["authors"], f"{where}: authors must not be empty")
+    url = check.url(m, "url", where=where)
+    if url is not None and paper_id is not None and url != schema.ARXIV_URL_PREFIX + paper_id:
+        check.problem(
+            m.value_marks["url"],
+            f"{where}: url must be {schema.ARXIV_URL_PREFIX + paper_id!r}, got {url!r}",
+        )
+    abstract = check.string(m, "abstract", where=where)
+    aliases = _strings(m, "aliases", check, where=where, required=False)
+    topics = _topics(m, check, where=where)
+    note = _optional_text(m, "note", check, where=where)
+    if (
+        len(check.problems) > before
+        or paper_id is None
+        or title is None
+        or date is None
+        or url is None
+        or abstract is None
+    ):
+        return None
+    return Paper(
+        id=paper_id,
+        title=title,
+        date=date,
+        venue=venue,
+        authors=authors,
+        url=url,
+        abstract=abstract,
+        aliases=aliases,
+        topics=topics,
+        note=note,
+    )
+
+
+def _topics(m: MarkedDict, check: Checker, *, where: str) -> tuple[str, ...]:
+    check.string_list(m, "topics", where=where, required=False)  # reports non-strings
+    good = []
+    for topic, mark in _string_items(m, "topics"):
+        if topic in schema.TOPICS:
+            good.append(topic)
+            continue
+        hint = did_you_mean(topic, schema.TOPICS) or " (see TOPICS in bot/core/schema.py)"
+        check.problem(mark, f"{where}: unknown topic {topic!r}{hint}")
+    return tuple(good)
+
+
+def _string_items(m: MarkedDict, key: str) -> list[tuple[str, Mark]]:
+    """Return the non-empty strings of the list at ``key`` with their marks (others: skipped)."""
+    items = m.get(key)
+    if not isinstance(items, MarkedList):
+        return []
+    return [
+        (item, items.item_marks[i])
+        for i, item in enumerate(items)
+        if isinstance(item, str) and item.strip()
+    ]
+
+
+# --- posts -------------------------------------------------------------------------------------
+
+
+def _post(m: MarkedDict, check: Checker, index: int) -> Post | None:
+    raw_id = m.get("id")
+    where = f"post {raw_id}" if isinstance(raw_id, str) and raw_id else f"posts[{index}]"
+    check.keys(m, allowed=schema.POST_KEYS, required=schema.POST_REQUIRED, where=where)
+    before = len(check.problems)
+    post_id = check.string(m, "id", where=where)
+    date = _date(m, "date", check, where=where, month_ok=False)
+    if post_id is not None:
+        match = schema.POST_ID_RE.match(post_id)
+        if match is None:
+            check.problem(
+                m.value_marks["id"],
+                f"{where}: id must be '<date>-<n>' like '2022-11-22-1', got {post_id!r}",
+            )
+        elif date is not None and match.group(1) != date:
+            check.problem(
+                m.value_marks["id"], f"{where}: id must start with the post's date {date!r}"
+            )
+    text = check.string(m, "text", where=where)
+    url = check.url(m, "url", where=where)
+    reply_to = _handle(m, "reply_to", check, where=where, required=False) or ""
+    thread = _thread(m, check, where=where)
+    quoted = _quoted(m, check, where=where)
+    links = _links(m, check, where=where)
+    link_title = _optional_text(m, "link_title", check, where=where)
+    if (
+        len(check.problems) > before
+        or post_id is None
+        or date is None
+        or text is None
+        or url is None
+    ):
+        return None
+    return Post(
+        id=post_id,
+        date=date,
+        text=text,
+        url=url,
+        reply_to=reply_to,
+        thread=thread,
+        quoted=quoted,
+        links=links,
+        link_title=link_title,
+    )
+
+
+def _thread(m: MarkedDict, check: Checker, *, where: str) -> Thread | None:
+    if m.get("thread") is None:
+        return None
+    t = check.mapping(m["thread"], m.value_marks["thread"], where=f"{where}: thread")
+    if t is None:
+        return None
+    label = f"{where}: thread"
+    check.keys(t, allowed=schema.THREAD_KEYS, required=schema.THREAD_REQUIRED, where=label)
+    thread_id = check.string(t, "id", where=label)
+    position = check.integer(t, "position", where=label, minimum=1)
+    total = check.integer(t, "total", where=label, required=False, minimum=1)
+    if position is not None and total is not None and position > total:
+        check.problem(
+            t.value_marks["position"], f"{label}: position {position} is past the total {total}"
+        )
+        return None
+    if thread_id is None or position is None:
+        return None
+    return Thread(id=thread_id, position=position, total=total)
+
+
+def _quoted(m: MarkedDict, check: Checker, *, where: str) -> QuotedPost | None:
+    if m.get("quoted") is None:
+        return None
+    label = f"{where}: quoted"
+    q = check.mapping(m["quoted"], m.value_marks["quoted"], where=label)
+    if q is None:
+        return None
+    # An unavailable quoted post has only a note saying why; otherwise handle and text are needed.
+    required = () if q.get("note") else ("handle", "text")
+    check.keys(q, allowed=schema.QUOTED_KEYS, required=required, where=label)
+    handle = _handle(q, "handle", check, where=label, required=False) or ""
+    name = _optional_text(q, "name", check, where=label)
+    date = _date(q, "date", check, where=label, month_ok=False, required=False) or ""
+    text = _optional_text(q, "text", check, where=label)
+    note = _optional_text(q, "note", check, where=label)
+    if not note and not (handle and text):
+        return None  # the missing keys were reported above
+    return QuotedPost(handle=handle, name=name, date=date, text=text, note=note)
+
+
+def _links(m: MarkedDict, check: Checker, *, where: str) -> tuple[str, ...]:
+    """Links as displayed (often without scheme, maybe cut with "…"); a full URL must be https."""
+    check.string_list(m, "links", where=where, required=False)  # reports non-strings
+    good = []
+    for link, mark in _string_items(m, "links"):
+        if any(ch.isspace() for ch in link) or ("://" in link and not is_https_url(link)):
+            check.problem(
+                mark,
+                f"{where}: a link must be as displayed (no spaces) or an https:// URL, "
+                f"got {link!r}",
+            )
+            continue
+        good.append(link)
+    return tuple(good)
+
+
+def topic_counts(kb: KnowledgeBase) -> Counter[str]:
+    """Count papers per topic (for the README and /about)."""
+    return Counter(t for p in kb.papers for t in p.topics)

@@ -1,0 +1,73 @@
+"""The knowledge schema in one place: file names, fields, formats and the controlled topic list.
+
+The loader (``bot.core.knowledge``), the build (``bot.build``) and ``knowledge/README.md`` all
+follow these definitions; change them here, never in a copy.
+"""
+
+from __future__ import annotations
+
+import re
+
+PROFILE_FILE = "profile.yaml"
+PAPERS_FILE = "papers.yaml"
+POSTS_FILE = "posts.yaml"
+KNOWLEDGE_FILES = (PROFILE_FILE, PAPERS_FILE, POSTS_FILE)
+
+MAX_FILE_BYTES = 1_000_000  # ~7x the shipped papers.yaml; a bigger file is a mistake, not data
+
+# Topic -> what it covers. Topics are assigned by hand (1-3 per paper) from reading the abstract;
+# the /papers topic filter offers exactly these values.
+TOPIC_DESCRIPTIONS: dict[str, str] = {
+    "pretraining": "pre-training objectives, data, recipes and scaling of foundation models",
+    "retrieval": "retrieval-augmented and nearest-neighbour models, dense retrievers, re-rankers",
+    "long-context": "context length, position methods, length extrapolation, streaming",
+    "efficiency": "cheaper training or inference: sparsity, distillation, parallelism, memory",
+    "mixture-of-experts": "expert layers, routing, and modular expert models that are merged",
+    "multimodal": "images, speech or video alongside text, including speech recognition",
+    "alignment-and-instruction-tuning": "instruction tuning, fine-tuning data and self-alignment",
+    "decoding": "how text is generated from a model: search, sampling, contrastive decoding",
+    "evaluation-and-factuality": "benchmarks, factuality and faithfulness, fact checking",
+    "code": "code generation, infilling and program synthesis",
+    "machine-translation": "translation between languages, multilingual models",
+    "dialogue-and-games": "dialogue agents, negotiation and strategy games, commentary",
+    "in-context-learning": "few-shot learning from demonstrations, prompting and prompt tuning",
+    "quantization": "low-bit (8-bit) weights, activations and optimizer states",
+    "tokenization-and-bytes": "byte-level models, patches instead of tokens, tokenizer choice",
+    "semantic-parsing": "mapping utterances to executable or structured meaning representations",
+}
+TOPICS: tuple[str, ...] = tuple(TOPIC_DESCRIPTIONS)
+
+# Keys of each record kind, in the order the build writes them. Required keys must be present and,
+# for strings, non-empty; optional keys may be omitted (or left "" where the value is unknown).
+PROFILE_REQUIRED = ("name", "handle", "url", "bio", "location", "joined", "works")
+PROFILE_KEYS = PROFILE_REQUIRED
+
+PAPER_REQUIRED = ("id", "title", "date", "authors", "url", "abstract")
+PAPER_KEYS = (
+    "id",
+    "title",
+    "date",
+    "venue",
+    "authors",
+    "url",
+    "abstract",
+    "aliases",
+    "topics",
+    "note",
+)
+# Filled by hand, never from the raw sources: the build keeps them as they are.
+PAPER_CURATED = ("aliases", "topics", "note")
+
+POST_REQUIRED = ("id", "date", "text", "url")
+POST_KEYS = ("id", "date", "text", "url", "reply_to", "thread", "quoted", "links", "link_title")
+THREAD_REQUIRED = ("id", "position")
+THREAD_KEYS = ("id", "position", "total")
+QUOTED_KEYS = ("handle", "name", "date", "text", "note")
+
+ARXIV_ID_RE = re.compile(r"^\d{4}\.\d{4,5}$")
+ARXIV_URL_PREFIX = "https://arxiv.org/abs/"
+DAY_RE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+MONTH_RE = re.compile(r"^\d{4}-\d{2}$")
+POST_ID_RE = re.compile(r"^(\d{4}-\d{2}-\d{2})-(\d+)$")
+HANDLE_RE = re.compile(r"^@\w{1,50}$")
+TOPIC_RE = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")

@@ -1,0 +1,471 @@
+"""The one strict YAML reader: safe loading with line:col marks, duplicate keys, and field checks.
+
+Both the knowledge loader (``bot.core.knowledge``) and the config loader (``bot.config``) use it, so
+every input file reports problems the same way: ``path:line:col: what is wrong`` (1-based marks).
+
+API
+---
+``read_yaml(path, *, display_path=None, max_bytes=DEFAULT_MAX_BYTES) -> (data, problems)``
+    Read one YAML file. ``data`` is ``None`` when the file is missing, too large, not UTF-8, empty
+    or not valid YAML (the reason is in ``problems``). Otherwise mappings are ``MarkedDict`` and
+    sequences ``MarkedList``; scalars are plain Python values (``str``, ``int``, ``float``,
+    ``bool``, ``None``, ``datetime.date``) exactly as YAML's safe loader resolves them, so the
+    checkers can reject an unquoted date or a YAML-1.1 boolean where a string is meant. Duplicate
+    keys inside a mapping (PyYAML silently keeps the last one) are reported; the first value is
+    kept. Only the safe loader's tags are constructed: anything else is a problem, never an object.
+    ``display_path`` is the path shown in problems (default: ``str(path)``).
+
+``parse_yaml(text, *, display_path) -> (data, problems)``
+    The same for a string already in memory (tests, or a file read elsewhere).
+
+``MarkedDict`` (a ``dict``) carries ``mark`` (where the mapping starts), ``key_marks[key]``,
+``value_marks[key]`` and ``raw[key]`` (a scalar value's source text, ``None`` for non-scalars).
+``MarkedList`` (a ``list``) carries ``mark``, ``item_marks[i]`` and ``raw_items[i]``.
+``Mark(line, col)`` is 1-based.
+
+``Checker(display_path)`` collects ``Problem``\\ s while reading fields out of marked data:
+    ``problem(mark, message)``; ``mapping(value, mark, where=...)``;
+    ``keys(m, allowed=..., required=..., where=...)`` (unknown keys with a rapidfuzz "did you mean",
+    missing required keys); ``string(m, key, where=..., required=True, allow_empty=False)``;
+    ``url(...)`` (https only); ``integer(...)``; ``boolean(...)``; ``string_list(...)``;
+    ``list_of_mappings(...)``. Each getter returns the value, or ``None`` after recording a problem.
+    ``where`` prefixes the message, e.g. ``paper 2305.07185: title must not be empty``.
+
+``suggest(word, choices) -> str | None``: the closest choice (rapidfuzz ratio >= 60), or None;
+``did_you_mean(word, choices)`` formats it as `` (did you mean 'x'?)`` or "".
+``describe(value, raw)`` names a loaded value for messages ("an unquoted YAML date 2023-05-15 ...").
+``is_https_url(text)``: an absolute https URL with a host and no whitespace.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable, Mapping
+from pathlib import Path
+from typing import Any, NamedTuple
+from urllib.parse import urlsplit
+
+import yaml
+from rapidfuzz import fuzz, process, utils
+
+from bot.errors import Problem
+
+DEFAULT_MAX_BYTES = 2_000_000  # far above any real knowledge or config file; stops runaway input
+
+_MAP_TAG = "tag:yaml.org,2002:map"
+_SEQ_TAG = "tag:yaml.org,2002:seq"
+_MERGE_TAG = "tag:yaml.org,2002:merge"
+_SUGGEST_CUTOFF = 60.0
+
+
+class Mark(NamedTuple):
+    """A 1-based position in a YAML file."""
+
+    line: int
+    col: int
+
+
+def _mark(node: yaml.Node) -> Mark:
+    return Mark(node.start_mark.line + 1, node.start_mark.column + 1)
+
+
+class MarkedDict(dict[str, Any]):
+    """A YAML mapping that remembers where it, each key and each value came from."""
+
+    __slots__ = ("key_marks", "mark", "raw", "value_marks")
+
+    def __init__(self, mark: Mark) -> None:
+        super().__init__()
+        self.mark = mark
+        self.key_marks: dict[str, Mark] = {}
+        self.value_marks: dict[str, Mark] = {}
+        self.raw: dict[str, str | None] = {}
+
+
+class MarkedList(list[Any]):
+    """A YAML sequence that remembers where it and each item came from."""
+
+    __slots__ = ("item_marks", "mark", "raw_items")
+
+    def __init__(self, mark: Mark) -> None:
+        super().__init__()
+        self.mark = mark
+        self.item_marks: list[Mark] = []
+        self.raw_items: list[str | None] = []
+
+
+def read_yaml(
+    path: Path, *, display_path: str | None = None, max_bytes: int = DEFAULT_MAX_BYTES
+) -> tuple[Any, list[Problem]]:
+    """Read one YAML file strictly; return its marked data (or None) and every problem found."""
+    shown = display_path if display_path is not None else str(path)
+    try:
+        if not path.exists():
+            return None, [Problem(shown, None, None, "file not found")]
+        if not path.is_file():
+            return None, [Problem(shown, None, None, "not a regular file")]
+        size = path.stat().st_size
+        if size > max_bytes:
+            return None, [
+                Problem(shown, None, None, f"file is too large ({size} bytes, limit {max_bytes})")
+            ]
+        with path.open("rb") as handle:
+            data = handle.read(max_bytes + 1)
+    except OSError as exc:
+        return None, [Problem(shown, None, None, f"cannot read file: {exc.strerror or exc}")]
+    if len(data) > max_bytes:  # the file grew between stat() and read()
+        return None, [Problem(shown, None, None, f"file is too large (limit {max_bytes} bytes)")]
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        line = data.count(b"\n", 0, exc.start) + 1
+        line_start = data.rfind(b"\n", 0, exc.start) + 1
+        col = len(data[line_start : exc.start].decode("utf-8", errors="replace")) + 1
+        bad = data[exc.start : exc.start + 1].hex()
+        return None, [Problem(shown, line, col, f"not valid UTF-8 (byte 0x{bad})")]
+    return parse_yaml(text, display_path=shown)
+
+
+def parse_yaml(text: str, *, display_path: str) -> tuple[Any, list[Problem]]:
+    """Parse YAML text strictly; return its marked data (or None) and every problem found."""
+    text = text.removeprefix("\ufeff")
+    try:
+        # compose() builds nodes only: no object is constructed until _Builder checks each tag.
+        root = yaml.compose(text, Loader=yaml.SafeLoader)
+    except yaml.MarkedYAMLError as exc:
+        mark = exc.problem_mark or exc.context_mark
+        problem = exc.problem or exc.context or "invalid YAML"
+        if exc.context and problem.startswith("but "):  # "expected a single document, but ..."
+            problem = f"{exc.context}, {problem}"
+        if mark is None:
+            return None, [Problem(display_path, None, None, f"invalid YAML: {problem}")]
+        return None, [
+            Problem(display_path, mark.line + 1, mark.column + 1, f"invalid YAML: {problem}")
+        ]
+    except yaml.reader.ReaderError as exc:
+        line, col = _position(text, exc.position)
+        return None, [
+            Problem(display_path, line, col, f"invalid YAML: {_char(exc.character)} is not allowed")
+        ]
+    except yaml.YAMLError as exc:  # pragma: no cover - every PyYAML error above carries a mark
+        return None, [Problem(display_path, None, None, f"invalid YAML: {exc}")]
+    except RecursionError:
+        return None, [Problem(display_path, None, None, "invalid YAML: nested too deeply")]
+    if root is None:
+        return None, []
+    builder = _Builder(display_path)
+    try:
+        data = builder.build(root)
+    except RecursionError:
+        return None, [Problem(display_path, None, None, "invalid YAML: nested too deeply")]
+    return data, builder.problems
+
+
+def _char(character: int | str) -> str:
+    code = character if isinstance(character, int) else ord(character)
+    return f"control character U+{code:04X}"
+
+
+def _position(text: str, index: int) -> tuple[int, int]:
+    line = text.count("\n", 0, index) + 1
+    return line, index - (text.rfind("\n", 0, index) + 1) + 1
+
+
+class _Builder:
+    """Turn a composed node tree into MarkedDict/MarkedList/scalars, noting every problem."""
+
+    def __init__(self, display_path: str) -> None:
+        self.path = display_path
+        self.problems: list[Problem] = []
+        self._constructor = yaml.SafeLoader("")  # only its scalar constructors are used
+        self._seen: set[int] = set()
+
+    def _problem(self, mark: Mark, message: str) -> None:
+        self.problems.append(Problem(self.path, mark.line, mark.col, message))
+
+    def build(self, node: yaml.Node) -> Any:
+        # An alias yields the very node its anchor made. Rejecting reuse outright rules out
+        # recursive structures and "billion laughs" blow-ups; no knowledge or config file needs it.
+        if id(node) in self._seen:
+            self._problem(_mark(node), "YAML anchors and aliases (&name, *name) are not supported")
+            return None
+        self._seen.add(id(node))
+        return self._build(node)
+
+    def _build(self, node: yaml.Node) -> Any:
+        if isinstance(node, yaml.MappingNode):
+            if node.tag != _MAP_TAG:
+                self._problem(_mark(node), f"unsupported YAML tag {node.tag!r}")
+            return self._mapping(node)
+        if isinstance(node, yaml.SequenceNode):
+            if node.tag != _SEQ_TAG:
+                self._problem(_mark(node), f"unsupported YAML tag {node.tag!r}")
+            return self._sequence(node)
+        return self._scalar(node)
+
+    def _scalar(self, node: yaml.Node) -> Any:
+        if node.tag == _MERGE_TAG:
+            self._problem(_mark(node), "merge keys ('<<') are not supported")
+            return None
+        try:
+            return self._constructor.construct_object(node, deep=True)
+        except yaml.constructor.ConstructorError as exc:
+            self._problem(_mark(node), f"unsupported YAML value: {exc.problem}")
+            return None
+
+    def _mapping(self, node: yaml.MappingNode) -> MarkedDict:
+        result = MarkedDict(_mark(node))
+        for key_node, value_node in node.value:
+            key = self.build(key_node)
+            key_mark = _mark(key_node)
+            if key is None and key_node.tag == _MERGE_TAG:
+                continue
+            if not isinstance(key, str):
+                self._problem(key_mark, f"mapping key must be a string, got {describe(key)}")
+                continue
+            if key in result:
+                first = result.key_marks[key]
+                self._problem(
+                    key_mark, f"duplicate key {key!r} (first defined at line {first.line})"
+                )
+                continue
+            result[key] = self.build(value_node)
+            result.key_marks[key] = key_mark
+            result.value_marks[key] = _mark(value_node)
+            result.raw[key] = value_node.value if isinstance(value_node, yaml.ScalarNode) else None
+        return result
+
+    def _sequence(self, node: yaml.SequenceNode) -> MarkedList:
+        result = MarkedList(_mark(node))
+        for item in node.value:
+            result.append(self.build(item))
+            result.item_marks.append(_mark(item))
+            result.raw_items.append(item.value if isinstance(item, yaml.ScalarNode) else None)
+        return result
+
+
+def describe(value: Any, raw: str | None = None) -> str:
+    """Describe a loaded YAML value for an error message, naming YAML's surprising conversions."""
+    shown = raw if raw is not None else str(value)
+    if isinstance(value, bool):
+        return f"the YAML boolean {shown} (quote it if you mean the text: '{shown}')"
+    if isinstance(value, dt.date):  # datetime is a date too
+        return f"an unquoted YAML date {shown} (quote it: '{shown}')"
+    if value is None:
+        return "nothing (an empty value)"
+    if isinstance(value, int | float):
+        return f"the number {shown} (quote it if you mean the text: '{shown}')"
+    if isinstance(value, Mapping):
+        return "a mapping"
+    if isinstance(value, list):
+        return "a list"
+    if isinstance(value, str):
+        return repr(value)
+    return f"a {type(value).__name__}"
+
+
+def suggest(word: str, choices: Iterable[str]) -> str | None:
+    """Return the choice closest to ``word``, or None when nothing is close."""
+    found = process.extractOne(
+        word,
+        list(choices),
+        scorer=fuzz.ratio,
+        processor=utils.default_process,
+        score_cutoff=_SUGGEST_CUTOFF,
+    )
+    return None if found is None else str(found[0])
+
+
+def did_you_mean(word: str, choices: Iterable[str]) -> str:
+    """Return " (did you mean 'x'?)" for the closest choice, or "" when nothing is close."""
+    best = suggest(word, choices)
+    return "" if best is None else f" (did you mean {best!r}?)"
+
+
+def _label(where: str, key: str) -> str:
+    return f"{where}: {key}" if where else key
+
+
+class Checker:
+    """Read typed fields out of marked YAML data, collecting every problem instead of raising."""
+
+    def __init__(self, display_path: str) -> None:
+        self.path = display_path
+        self.problems: list[Problem] = []
+
+    def problem(self, mark: Mark | None, message: str) -> None:
+        """Record one problem at ``mark`` (None: the file as a whole)."""
+        if mark is None:
+            self.problems.append(Problem(self.path, None, None, message))
+        else:
+            self.problems.append(Problem(self.path, mark.line, mark.col, message))
+
+    def mapping(self, value: Any, mark: Mark | None, *, where: str) -> MarkedDict | None:
+        """Return ``value`` if it is a mapping, else record a problem."""
+        if isinstance(value, MarkedDict):
+            return value
+        self.problem(mark, f"{where} must be a mapping, got {describe(value)}")
+        return None
+
+    def sequence(self, value: Any, mark: Mark | None, *, where: str) -> MarkedList | None:
+        """Return ``value`` if it is a list, else record a problem."""
+        if isinstance(value, MarkedList):
+            return value
+        self.problem(mark, f"{where} must be a list, got {describe(value)}")
+        return None
+
+    def keys(
+        self,
+        m: MarkedDict,
+        *,
+        allowed: Iterable[str],
+        required: Iterable[str] = (),
+        where: str = "",
+    ) -> None:
+        """Report unknown keys (with a "did you mean") and missing required keys."""
+        allowed = tuple(allowed)
+        for key in m:
+            if key not in allowed:
+                self.problem(
+                    m.key_marks[key],
+                    f"{_label(where, 'unknown key')} {key!r}{did_you_mean(key, allowed)}",
+                )
+        for key in required:
+            if key not in m:
+                self.problem(m.mark, f"{_label(where, 'missing required key')} {key!r}")
+
+    def _present(self, m: MarkedDict, key: str, *, required: bool) -> bool:
+        # Missing required keys are reported once, by keys(); here absence just means "no value".
+        # An optional key left empty (``venue:``) counts as absent; a required one is a type error.
+        return key in m and not (m[key] is None and not required)
+
+    def string(
+        self,
+        m: MarkedDict,
+        key: str,
+        *,
+        where: str = "",
+        required: bool = True,
+        allow_empty: bool = False,
+    ) -> str | None:
+        """Return the string at ``key``; reject other types, unquoted dates and booleans, and ""."""
+        if not self._present(m, key, required=required):
+            return None
+        value = m[key]
+        if not isinstance(value, str):
+            self.problem(
+                m.value_marks[key],
+                f"{_label(where, key)} must be a string, got {describe(value, m.raw[key])}",
+            )
+            return None
+        if not allow_empty and not value.strip():
+            self.problem(m.value_marks[key], f"{_label(where, key)} must not be empty")
+            return None
+        return value
+
+    def url(self, m: MarkedDict, key: str, *, where: str = "", required: bool = True) -> str | None:
+        """Return the https URL at ``key``; anything else (http, no host, spaces) is a problem."""
+        value = self.string(m, key, where=where, required=required)
+        if value is None:
+            return None
+        if not is_https_url(value):
+            self.problem(
+                m.value_marks[key], f"{_label(where, key)} must be an https:// URL, got {value!r}"
+            )
+            return None
+        return value
+
+    def integer(
+        self,
+        m: MarkedDict,
+        key: str,
+        *,
+        where: str = "",
+        required: bool = True,
+        minimum: int | None = None,
+        maximum: int | None = None,
+    ) -> int | None:
+        """Return the integer at ``key`` (a YAML boolean is not an integer), within the bounds."""
+        if not self._present(m, key, required=required):
+            return None
+        value = m[key]
+        if isinstance(value, bool) or not isinstance(value, int):
+            self.problem(
+                m.value_marks[key],
+                f"{_label(where, key)} must be an integer, got {describe(value, m.raw[key])}",
+            )
+            return None
+        if (minimum is not None and value < minimum) or (maximum is not None and value > maximum):
+            low = "-inf" if minimum is None else str(minimum)
+            high = "inf" if maximum is None else str(maximum)
+            bounds = f"{low}..{high}"
+            self.problem(
+                m.value_marks[key], f"{_label(where, key)} must be in {bounds}, got {value}"
+            )
+            return None
+        return value
+
+    def boolean(
+        self, m: MarkedDict, key: str, *, where: str = "", required: bool = True
+    ) -> bool | None:
+        """Return the boolean at ``key``; only ``true``/``false``, never yes/no/on/off."""
+        if not self._present(m, key, required=required):
+            return None
+        value, raw = m[key], m.raw[key]
+        if not isinstance(value, bool) or (raw or "").lower() not in ("true", "false"):
+            shown = repr(raw) if isinstance(value, bool) else describe(value, raw)
+            self.problem(
+                m.value_marks[key], f"{_label(where, key)} must be true or false, got {shown}"
+            )
+            return None
+        return value
+
+    def string_list(
+        self, m: MarkedDict, key: str, *, where: str = "", required: bool = True
+    ) -> list[str] | None:
+        """Return the list of non-empty strings at ``key``, reporting each bad item at its mark."""
+        if not self._present(m, key, required=required):
+            return None
+        items = self.sequence(m[key], m.value_marks[key], where=_label(where, key))
+        if items is None:
+            return None
+        result: list[str] = []
+        for i, item in enumerate(items):
+            label = f"{_label(where, key)}[{i}]"
+            if not isinstance(item, str):
+                self.problem(
+                    items.item_marks[i],
+                    f"{label} must be a string, got {describe(item, items.raw_items[i])}",
+                )
+            elif not item.strip():
+                self.problem(items.item_marks[i], f"{label} must not be empty")
+            else:
+                result.append(item)
+        return result
+
+    def list_of_mappings(
+        self, m: MarkedDict, key: str, *, where: str = "", required: bool = True
+    ) -> list[MarkedDict] | None:
+        """Return the mappings listed at ``key``; a non-mapping item is a problem."""
+        if not self._present(m, key, required=required):
+            return None
+        items = self.sequence(m[key], m.value_marks[key], where=_label(where, key))
+        if items is None:
+            return None
+        result: list[MarkedDict] = []
+        for i, item in enumerate(items):
+            found = self.mapping(item, items.item_marks[i], where=f"{_label(where, key)}[{i}]")
+            if found is not None:
+                result.append(found)
+        return result
+
+
+def is_https_url(value: str) -> bool:
+    """Return True for an absolute https URL with a host and no whitespace."""
+    if any(ch.isspace() for ch in value):
+        return False
+    try:
+        parts = urlsplit(value)
+    except ValueError:
+        return False
+    return parts.scheme == "https" and bool(parts.hostname)
