@@ -1,0 +1,425 @@
+"""The only module that turns core results into ``discord.Embed`` (and the short texts sent beside).
+
+Everything here is synchronous and pure apart from building discord objects, so every layout rule —
+numbered sources, splitting within Discord's limits, escaping — is unit-tested without a client.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping, Sequence
+
+import discord
+
+from bot.core.diff import KnowledgeDiff, Ref
+from bot.core.knowledge import KnowledgeSummary
+from bot.core.models import Answer, Citation, KnowledgeBase, Paper, Post
+from bot.core.pages import Page
+from bot.errors import Problem
+from bot.limits import (
+    EMBED_DESCRIPTION_LIMIT,
+    EMBED_FIELD_VALUE_LIMIT,
+    EMBED_FIELDS_LIMIT,
+    EMBED_TITLE_LIMIT,
+    EMBED_TOTAL_LIMIT,
+    EMBEDS_PER_MESSAGE,
+    MESSAGE_CONTENT_LIMIT,
+)
+
+ANSWER_COLOUR = discord.Colour.blurple()
+DECLINE_COLOUR = discord.Colour.light_grey()
+PAPER_COLOUR = discord.Colour.dark_teal()
+
+SOURCES_NAME = "Sources"
+SOURCES_MORE_NAME = "Sources (continued)"
+QUOTE_LENGTH = 120  # a post source shows this much of the post: enough to recognise it
+NOTE_LENGTH = 300
+LINK_TEXT_LENGTH = 200  # keeps one source line far below a field's 1024
+ABSTRACT_EXCERPT_LENGTH = 600
+RELATED_POSTS_SHOWN = 3
+DIFF_IDS_SHOWN = 15
+ELLIPSIS = "…"
+
+# Spans a split must never cut: a markdown link, and a citation marker together with the word
+# before it (so "[2]" never starts a chunk, detached from the statement it backs).
+_PROTECTED = re.compile(r"\[[^\[\]\n]*\]\([^()\s]*\)|\S{0,40}\s*\[\d+\](?:\s*\[\d+\])*")
+# Cut candidates, best first: end of paragraph, end of line, just after a citation marker,
+# end of sentence, any space. Each pattern's match end is the cut position.
+_BOUNDARIES = (
+    re.compile(r"\n\s*\n"),
+    re.compile(r"\n"),
+    re.compile(r"\[\d+\][.,;:!?)]*[ \t]+"),
+    re.compile(r"[.!?][\"')\]]*[ \t]+"),
+    re.compile(r"[ \t]+"),
+)
+_LATEX_PERCENT = re.compile(r"\\%")
+# Knowledge text is trusted but not markdown: escape what would restyle it, keep [text](url) links.
+_MARKDOWN_CHARS = re.compile(r"([\\*_~|`])")
+_MARKDOWN_LINE_START = re.compile(r"^(#{1,3}\s|>|-#\s)", re.MULTILINE)
+_MENTION_AT = re.compile("@")
+
+
+# --- text helpers -------------------------------------------------------------------------
+
+
+def truncate(text: str, limit: int) -> str:
+    """Shorten ``text`` to at most ``limit`` characters, at a word boundary where one is near."""
+    if len(text) <= limit:
+        return text
+    cut = text[: limit - len(ELLIPSIS)]
+    space = cut.rfind(" ")
+    if space >= limit * 0.6:
+        cut = cut[:space]
+    return cut.rstrip().rstrip("\\") + ELLIPSIS
+
+
+def escape_user_text(text: str) -> str:
+    """Make user text inert when echoed: no markdown, and no "@" that could form a mention.
+
+    AllowedMentions.none() already stops pings; this also stops ``@everyone`` or ``<@&123>``
+    from even rendering as a mention.
+    """
+    return _MENTION_AT.sub("@\u200b", discord.utils.escape_markdown(text))
+
+
+def plain_text(text: str) -> str:
+    """Render knowledge text for Discord: drop LaTeX ``$`` and ``\\%``, escape styling marks."""
+    text = _LATEX_PERCENT.sub("%", text).replace("$", "")
+    text = _MARKDOWN_CHARS.sub(r"\\\1", text)
+    return _MARKDOWN_LINE_START.sub(r"\\\1", text)
+
+
+def link(text: str, url: str) -> str:
+    """A markdown link whose text cannot close the brackets early."""
+    label = plain_text(truncate(text, LINK_TEXT_LENGTH).replace("[", "(").replace("]", ")"))
+    return f"[{label}]({url})" if url else label
+
+
+def _cut_point(text: str, limit: int) -> int:
+    """The best position <= limit to cut ``text`` at, never inside a protected span."""
+    spans = []
+    for m in _PROTECTED.finditer(text):  # the whole text: a long link may end past the limit
+        if m.start() >= limit:
+            break
+        spans.append((m.start(), m.end()))
+
+    def allowed(pos: int) -> bool:
+        return 0 < pos <= limit and not any(start < pos < end for start, end in spans)
+
+    for pattern in _BOUNDARIES:
+        cuts = [m.end() for m in pattern.finditer(text, 0, limit + 1) if allowed(m.end())]
+        # A late boundary of a weaker kind beats a very early one of a stronger kind.
+        if cuts and cuts[-1] >= limit // 2:
+            return cuts[-1]
+    for pattern in _BOUNDARIES:
+        cuts = [m.end() for m in pattern.finditer(text, 0, limit + 1) if allowed(m.end())]
+        if cuts:
+            return cuts[-1]
+    # No boundary at all: cut hard, but before a span that would straddle the cut.
+    for start, end in spans:
+        if start < limit < end and start > 0:
+            return start
+    return limit
+
+
+def split_text(text: str, limit: int) -> list[str]:
+    """Split ``text`` into chunks of at most ``limit``, never inside a link or a citation."""
+    chunks: list[str] = []
+    rest = text.strip()
+    while len(rest) > limit:
+        cut = _cut_point(rest, limit)
+        head = rest[:cut].rstrip()
+        if head:
+            chunks.append(head)
+        rest = rest[cut:].lstrip()
+    if rest:
+        chunks.append(rest)
+    return chunks
+
+
+def _pack_lines(lines: Sequence[str], limit: int) -> list[str]:
+    """Join lines into blocks of at most ``limit`` characters without splitting a line."""
+    blocks: list[str] = []
+    current = ""
+    for line in lines:
+        line = truncate(line, limit)
+        candidate = f"{current}\n{line}" if current else line
+        if len(candidate) > limit:
+            blocks.append(current)
+            candidate = line
+        current = candidate
+    if current:
+        blocks.append(current)
+    return blocks
+
+
+def pack_messages(embeds: Sequence[discord.Embed]) -> list[list[discord.Embed]]:
+    """Group embeds into messages of at most 10 embeds and 6000 characters in all."""
+    messages: list[list[discord.Embed]] = []
+    current: list[discord.Embed] = []
+    total = 0
+    for embed in embeds:
+        size = len(embed)
+        if current and (len(current) >= EMBEDS_PER_MESSAGE or total + size > EMBED_TOTAL_LIMIT):
+            messages.append(current)
+            current, total = [], 0
+        current.append(embed)
+        total += size
+    if current:
+        messages.append(current)
+    return messages
+
+
+# --- answers ------------------------------------------------------------------------------
+
+
+def _date_text(date: str | None) -> str:
+    return f" · {date}" if date else ""
+
+
+def source_line(number: int, citation: Citation, *, note: str = "") -> str:
+    """One numbered source: linked title and date; for a post a short quote; a paper's note."""
+    if citation.kind == "post":
+        title = citation.title or "Post on X"
+        quote = truncate(" ".join(citation.text.split()), QUOTE_LENGTH)
+        quoted = f" — “{plain_text(quote)}”" if quote else ""
+        return f"**{number}.** {link(title, citation.url)}{_date_text(citation.date)}{quoted}"
+    line = f"**{number}.** {link(citation.title, citation.url)}{_date_text(citation.date)}"
+    return f"{line}\n⚠️ {plain_text(truncate(note, NOTE_LENGTH))}" if note else line
+
+
+def _question_title(question: str) -> str:
+    return truncate(escape_user_text(" ".join(question.split())), EMBED_TITLE_LIMIT)
+
+
+def answer_embeds(answer: Answer, *, notes: Mapping[str, str] | None = None) -> list[discord.Embed]:
+    """The answer as embeds: the text (split within 4096), then the numbered sources as fields.
+
+    ``notes`` maps a paper id to its caveat, shown under the cited paper unless the answer
+    already states it.
+    """
+    said = " ".join(f"{answer.intro} {answer.text}".split())
+    # The answerer may quote a note (or its start) itself; don't repeat it under the source.
+    notes = {k: v for k, v in (notes or {}).items() if " ".join(v.split())[:60] not in said}
+    colour = DECLINE_COLOUR if answer.declined else ANSWER_COLOUR
+    body = plain_text(answer.text.strip())
+    if answer.intro:
+        body = f"{plain_text(answer.intro.strip())}\n\n{body}"
+    if answer.declined and answer.suggestions:
+        missing = [s for s in answer.suggestions if s not in answer.text]
+        if missing:
+            body += "\n\nClose matches: " + ", ".join(plain_text(s) for s in missing)
+    chunks = split_text(body, EMBED_DESCRIPTION_LIMIT) or ["(no answer)"]
+    embeds = [discord.Embed(description=chunk, colour=colour) for chunk in chunks]
+    if answer.question.strip():
+        embeds[0].title = _question_title(answer.question)
+
+    lines = [
+        source_line(n, c, note=notes.get(c.id, "") if c.kind == "paper" else "")
+        for n, c in enumerate(answer.citations, start=1)
+    ]
+    for i, block in enumerate(_pack_lines(lines, EMBED_FIELD_VALUE_LIMIT)):
+        name = SOURCES_NAME if i == 0 else SOURCES_MORE_NAME
+        last = embeds[-1]
+        fits = (
+            len(last.fields) < EMBED_FIELDS_LIMIT
+            and len(last) + len(name) + len(block) <= EMBED_TOTAL_LIMIT
+        )
+        if not fits:
+            last = discord.Embed(colour=colour)
+            embeds.append(last)
+        last.add_field(name=name, value=block, inline=False)
+    return embeds
+
+
+def answer_messages(
+    answer: Answer, *, notes: Mapping[str, str] | None = None
+) -> list[list[discord.Embed]]:
+    """The answer as messages, each within Discord's per-message limits; the first one replies."""
+    return pack_messages(answer_embeds(answer, notes=notes))
+
+
+def paper_notes(kb: KnowledgeBase) -> dict[str, str]:
+    """Each noted paper's caveat by id, for answer_messages."""
+    return {p.id: p.note for p in kb.papers if p.note}
+
+
+# --- papers -------------------------------------------------------------------------------
+
+
+def _venue(paper: Paper) -> str:
+    return paper.venue or "venue unknown"
+
+
+def note_line(paper: Paper) -> str:
+    """The caveat shown wherever a paper with a note is shown; "" when it has none."""
+    return f"⚠️ {plain_text(paper.note)}" if paper.note else ""
+
+
+def post_line(post: Post) -> str:
+    """A related post: its linked date and a short quote."""
+    quote = truncate(" ".join(post.text.split()), QUOTE_LENGTH)
+    return f"{link(post.date, post.url)} — “{plain_text(quote)}”"
+
+
+def paper_embed(paper: Paper, related: Sequence[Post] = ()) -> discord.Embed:
+    """One paper's card: linked title, date, venue, authors, abstract excerpt, aliases, posts."""
+    abstract = truncate(" ".join(paper.abstract.split()), ABSTRACT_EXCERPT_LENGTH)
+    description = plain_text(abstract) or "No abstract recorded."
+    if paper.note:
+        description = f"{truncate(note_line(paper), 1000)}\n\n{description}"
+    embed = discord.Embed(
+        title=truncate(paper.title, EMBED_TITLE_LIMIT),
+        url=paper.url or None,
+        description=description,
+        colour=PAPER_COLOUR,
+    )
+    embed.add_field(name="Date", value=paper.date, inline=True)
+    embed.add_field(name="Venue", value=truncate(_venue(paper), 1024), inline=True)
+    embed.add_field(name="arXiv", value=paper.id, inline=True)
+    if paper.authors:
+        authors = truncate(", ".join(paper.authors), EMBED_FIELD_VALUE_LIMIT)
+        embed.add_field(name="Authors", value=plain_text(authors), inline=False)
+    if paper.aliases:
+        aliases = truncate(", ".join(paper.aliases), EMBED_FIELD_VALUE_LIMIT)
+        embed.add_field(name="Also known as", value=plain_text(aliases), inline=False)
+    if related:
+        lines = [post_line(p) for p in related[:RELATED_POSTS_SHOWN]]
+        if len(related) > RELATED_POSTS_SHOWN:
+            lines.append(f"…and {len(related) - RELATED_POSTS_SHOWN} more")
+        value = _pack_lines(lines, EMBED_FIELD_VALUE_LIMIT)[0]
+        embed.add_field(name="His posts about it", value=value, inline=False)
+    return embed
+
+
+def paper_list_line(number: int, paper: Paper) -> str:
+    """One row of /papers: number, linked title, then date and venue (and the note, if any)."""
+    line = (
+        f"**{number}.** {link(paper.title, paper.url)}\n{paper.date} · {plain_text(_venue(paper))}"
+    )
+    if paper.note:
+        line += f"\n{truncate(note_line(paper), 300)}"
+    return line
+
+
+def papers_page_embed(
+    page: Page[Paper], *, heading: str, count: int, per_page: int
+) -> discord.Embed:
+    """One page of /papers, numbered across pages, with the page count in the footer."""
+    first = (page.number - 1) * per_page + 1
+    lines = [paper_list_line(first + i, p) for i, p in enumerate(page.items)]
+    description = "\n\n".join(lines) if lines else "No papers match."
+    embed = discord.Embed(
+        title=truncate(heading, EMBED_TITLE_LIMIT),
+        description=truncate(description, EMBED_DESCRIPTION_LIMIT),
+        colour=PAPER_COLOUR,
+    )
+    noun = "paper" if count == 1 else "papers"
+    embed.set_footer(text=f"Page {page.number}/{page.total} · {count} {noun}, newest first")
+    return embed
+
+
+def papers_heading(name: str, *, year: int | None, topic: str | None, query: str | None) -> str:
+    """The /papers title, naming the filters in use (user text escaped)."""
+    filters = []
+    if year is not None:
+        filters.append(str(year))
+    if topic:
+        filters.append(f"topic {escape_user_text(topic)}")
+    if query:
+        filters.append(f"matching “{escape_user_text(query)}”")
+    suffix = f" — {', '.join(filters)}" if filters else ""
+    return f"Papers by {name}{suffix}"
+
+
+# --- about and reload ---------------------------------------------------------------------
+
+
+def _count(n: int, noun: str) -> str:
+    return f"{n} {noun}" if n == 1 else f"{n} {noun}s"
+
+
+def counts_line(summary: KnowledgeSummary) -> str:
+    """How much the bot knows, in one sentence."""
+    return (
+        f"{_count(summary.papers, 'paper')} (newest {summary.newest_paper or 'none'}), "
+        f"{_count(summary.posts, 'post')} (newest {summary.newest_post or 'none'}), "
+        f"{_count(summary.topics, 'topic')}."
+    )
+
+
+def about_embed(kb: KnowledgeBase, *, summary: KnowledgeSummary, bot_name: str) -> discord.Embed:
+    """What the bot knows, how to ask it, and where its sources come from."""
+    profile = kb.profile
+    embed = discord.Embed(
+        title=f"About {bot_name}",
+        description=(
+            f"I answer questions about the research of {plain_text(profile.name)}, "
+            f"citing his papers and posts.\nI know {counts_line(summary)}"
+        ),
+        colour=ANSWER_COLOUR,
+    )
+    newest = kb.papers_newest_first()
+    if newest:
+        paper = newest[0]
+        value = f"{link(paper.title, paper.url)} · {paper.date}"
+        if paper.note:
+            value += f"\n{note_line(paper)}"
+        embed.add_field(name="Newest paper", value=truncate(value, 1024), inline=False)
+    posts = sorted(kb.posts, key=lambda p: (p.date, p.id), reverse=True)
+    if posts:
+        embed.add_field(name="Newest post", value=truncate(post_line(posts[0]), 1024), inline=False)
+    embed.add_field(
+        name="How to ask",
+        value=(
+            "Mention me with a question, send me a DM, or use `/ask`.\n"
+            "Browse with `/papers` (filter by year, topic or words) and `/paper` for one paper."
+        ),
+        inline=False,
+    )
+    embed.add_field(
+        name="Where the sources come from",
+        value=(
+            f"His public posts on X ({link(profile.handle or profile.name, profile.url)}) and his "
+            "arXiv papers with their abstracts. Answers quote only these sources; each is cited."
+        ),
+        inline=False,
+    )
+    return embed
+
+
+def _ref_list(refs: Sequence[Ref]) -> str:
+    shown = ", ".join(f"`{r}`" for r in refs[:DIFF_IDS_SHOWN])
+    if len(refs) > DIFF_IDS_SHOWN:
+        shown += f" …and {len(refs) - DIFF_IDS_SHOWN} more"
+    return truncate(shown, EMBED_FIELD_VALUE_LIMIT)
+
+
+def reload_embed(*, summary: KnowledgeSummary, diff: KnowledgeDiff) -> discord.Embed:
+    """The /reload success report: the new counts and the added, removed and changed ids."""
+    embed = discord.Embed(
+        title="Knowledge reloaded", description=f"Now {counts_line(summary)}", colour=ANSWER_COLOUR
+    )
+    if diff.is_empty:
+        embed.add_field(name="Changes", value="Nothing changed.", inline=False)
+    for name, refs in (("Added", diff.added), ("Removed", diff.removed), ("Changed", diff.changed)):
+        if refs:
+            embed.add_field(name=f"{name} ({len(refs)})", value=_ref_list(refs), inline=False)
+    return embed
+
+
+def problems_message(problems: Sequence[Problem], *, header: str) -> str:
+    """A private message listing problems in a code block, cut to fit 2000 characters."""
+    lines = [str(p).replace("```", "'''") for p in problems]
+    budget = MESSAGE_CONTENT_LIMIT - len(header) - 40  # room for fences and "…and N more"
+    shown: list[str] = []
+    used = 0
+    for line in lines:
+        line = truncate(line, 300)
+        if used + len(line) + 1 > budget:
+            break
+        shown.append(line)
+        used += len(line) + 1
+    more = len(lines) - len(shown)
+    tail = f"\n…and {more} more" if more else ""
+    return f"{header}\n```\n" + "\n".join(shown) + f"\n```{tail}"

@@ -1,0 +1,85 @@
+"""Fixtures for the end-to-end tests: a fake Discord on 127.0.0.1 and a logged-in real bot.
+
+Every request body the bot sends is checked at teardown against Discord's limits
+(bot.limits) and, where the spec file exists, against Discord's OpenAPI spec. Exceptions inside
+discord.py handlers are only logged, so any ERROR log record fails the test too.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+import discord
+import pytest
+from aiohttp import web
+
+from bot.client import QABot
+from bot.config import Config
+from bot.core.engine import load_engine
+from tests.e2e.fake_discord import CHANNEL_ID, GUILD_ID, FakeDiscord
+from tests.e2e.spec import body_problems
+
+GUILD = {
+    "id": str(GUILD_ID),
+    "name": "Test server",
+    "owner_id": "1",
+    "icon": None,
+    "features": [],
+    "member_count": 2,
+    "roles": [
+        {
+            "id": str(GUILD_ID),
+            "name": "@everyone",
+            "permissions": "104324673",
+            "position": 0,
+            "color": 0,
+            "hoist": False,
+            "managed": False,
+            "mentionable": False,
+            "flags": 0,
+        }
+    ],
+    "channels": [
+        {
+            "id": str(CHANNEL_ID),
+            "type": 0,
+            "name": "ask-me",
+            "position": 0,
+            "permission_overwrites": [],
+        }
+    ],
+    "members": [],
+}
+
+
+@pytest.fixture
+async def fake(monkeypatch: pytest.MonkeyPatch) -> AsyncIterator[FakeDiscord]:
+    """The fake Discord REST API; every body it received must pass the limits and the spec."""
+    server = FakeDiscord()
+    runner = web.AppRunner(server.app)
+    await runner.setup()
+    site = web.TCPSite(runner, "127.0.0.1", 0)
+    await site.start()
+    port = runner.addresses[0][1]
+    monkeypatch.setattr(discord.http.Route, "BASE", f"http://127.0.0.1:{port}/api/v10")
+    yield server
+    await runner.cleanup()
+    assert server.unhandled == [], f"requests the fake does not know: {server.unhandled}"
+    assert [p for r in server.requests for p in body_problems(r)] == []
+
+
+@pytest.fixture
+async def bot(
+    fake: FakeDiscord, tiny_knowledge_dir: Path, caplog: pytest.LogCaptureFixture
+) -> AsyncIterator[QABot]:
+    """The real QABot, logged in against the fake (no gateway), with one cached guild."""
+    config = Config(knowledge_dir=tiny_knowledge_dir, cooldown_seconds=0)
+    client = QABot(config=config, engine=load_engine(tiny_knowledge_dir), sync_on_start=False)
+    await client.login("fake-token")
+    client._connection._add_guild_from_data(GUILD)  # type: ignore[arg-type]
+    yield client
+    await client.close()
+    errors = [r for r in caplog.get_records("call") if r.levelno >= logging.ERROR]
+    assert errors == [], "\n".join(r.getMessage() for r in errors)

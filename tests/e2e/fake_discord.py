@@ -1,0 +1,301 @@
+"""A fake Discord REST API on 127.0.0.1 that records every request discord.py sends.
+
+discord.py builds every URL from ``discord.http.Route.BASE`` (interaction callbacks and webhooks
+too), so pointing that one attribute here makes the real client talk to this server. The
+replies are the smallest payloads discord.py 2.7.1 accepts; see ../shared/docs/discord-testing.md.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import itertools
+import json
+import re
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from aiohttp import web
+
+API_PREFIX = "/api/v10"
+APP_ID = 1000  # the application id; the bot user shares it, as on Discord
+BOT_ID = 1000
+GUILD_ID = 4000
+CHANNEL_ID = 5000
+TIMESTAMP = "2026-01-01T00:00:00+00:00"
+
+BOT_USER = {
+    "id": str(BOT_ID),
+    "username": "LewisBot",
+    "discriminator": "0",
+    "global_name": None,
+    "avatar": None,
+    "bot": True,
+}
+APPLICATION = {
+    "id": str(APP_ID),
+    "name": "LewisBot",
+    "description": "",
+    "icon": None,
+    "bot_public": True,
+    "bot_require_code_grant": False,
+    "owner": {"id": "1", "username": "owner", "discriminator": "0", "avatar": None},
+    "verify_key": "0" * 64,
+    "flags": 0,
+}
+
+
+@dataclass(frozen=True, slots=True)
+class Request:
+    """One request the client sent: method, path below /api/v10, query string and JSON body."""
+
+    method: str
+    path: str
+    query: str
+    body: Any
+    reply: Any = None  # what the fake answered (None for 204 or 404)
+
+    @property
+    def kind(self) -> str:
+        """What the request is, for choosing the limits that apply to its body."""
+        if re.fullmatch(r"/applications/\d+(/guilds/\d+)?/commands", self.path):
+            return "commands"
+        if re.fullmatch(r"/interactions/\d+/[^/]+/callback", self.path):
+            return "callback"
+        if re.fullmatch(r"/channels/\d+/messages", self.path) or self.path.startswith("/webhooks/"):
+            return "message"
+        return "other"
+
+
+def user_payload(user_id: int, name: str) -> dict[str, Any]:
+    """A user object as the gateway sends it."""
+    return {
+        "id": str(user_id),
+        "username": name,
+        "discriminator": "0",
+        "global_name": None,
+        "avatar": None,
+    }
+
+
+def message_payload(message_id: int, channel_id: int, body: dict[str, Any]) -> dict[str, Any]:
+    """The message Discord would return for a created message body."""
+    return {
+        "id": str(message_id),
+        "channel_id": str(channel_id),
+        "author": BOT_USER,
+        "content": body.get("content") or "",
+        "timestamp": TIMESTAMP,
+        "edited_timestamp": None,
+        "tts": False,
+        "mention_everyone": False,
+        "mentions": [],
+        "mention_roles": [],
+        "attachments": [],
+        "embeds": body.get("embeds") or [],
+        "components": body.get("components") or [],
+        "pinned": False,
+        "type": 0,
+        "flags": body.get("flags") or 0,
+    }
+
+
+class FakeDiscord:
+    """Answer discord.py's REST calls and keep every request for the test to inspect."""
+
+    def __init__(self) -> None:
+        self.requests: list[Request] = []
+        self.unhandled: list[Request] = []
+        self.reject_token = False  # answer 401 to the login call, as Discord does for a bad token
+        self._ids = itertools.count(900_000)
+        self._changed = asyncio.Condition()
+        self.app = web.Application()
+        self.app.router.add_route("*", API_PREFIX + "/{tail:.*}", self._handle)
+
+    def next_id(self) -> int:
+        """A fresh snowflake-like id."""
+        return next(self._ids)
+
+    async def wait_for(
+        self, predicate: Callable[[Request], bool], *, timeout: float = 5.0
+    ) -> Request:
+        """Return the first recorded request matching ``predicate``, waiting for it if needed."""
+
+        def found() -> Request | None:
+            return next((r for r in self.requests if predicate(r)), None)
+
+        async with self._changed:
+            await asyncio.wait_for(self._changed.wait_for(lambda: found() is not None), timeout)
+        result = found()
+        assert result is not None
+        return result
+
+    def find(self, method: str, pattern: str) -> list[Request]:
+        """Recorded requests with this method whose path fully matches ``pattern``."""
+        return [r for r in self.requests if r.method == method and re.fullmatch(pattern, r.path)]
+
+    async def _handle(self, request: web.Request) -> web.Response:
+        path = "/" + request.match_info["tail"]
+        body = await request.json() if request.body_exists else None
+        if self.reject_token and path == "/users/@me":
+            self.requests.append(Request(request.method, path, request.query_string, body))
+            return _json({"message": "401: Unauthorized", "code": 0}, status=401)
+        result = self._reply(Request(request.method, path, request.query_string, body))
+        record = Request(
+            request.method, path, request.query_string, body, None if result == 204 else result
+        )
+        async with self._changed:
+            self.requests.append(record)
+            self._changed.notify_all()
+        if result is None:
+            self.unhandled.append(record)
+            return _json({"message": "404: Not Found", "code": 0}, status=404)
+        if result == 204:
+            return web.Response(status=204)
+        return _json(result)
+
+    def _reply(self, r: Request) -> Any:
+        if r.method == "GET" and r.path == "/users/@me":
+            return BOT_USER
+        if r.method == "GET" and r.path == "/oauth2/applications/@me":
+            return APPLICATION
+        if r.method == "PUT" and r.kind == "commands":
+            return [
+                {**c, "id": str(self.next_id()), "application_id": str(APP_ID), "version": "1"}
+                for c in r.body
+            ]
+        if r.method == "POST" and re.fullmatch(r"/channels/\d+/typing", r.path):
+            return 204
+        if r.method == "POST" and r.kind == "message" and r.path.startswith("/channels/"):
+            return message_payload(self.next_id(), int(r.path.split("/")[2]), r.body)
+        if r.method == "POST" and r.kind == "callback":
+            return self._callback(r)
+        if r.path.startswith("/webhooks/") and r.method in ("POST", "PATCH"):
+            return message_payload(self.next_id(), CHANNEL_ID, r.body or {})
+        return None
+
+    def _callback(self, r: Request) -> dict[str, Any]:
+        interaction_id = r.path.split("/")[2]
+        kind = r.body["type"]
+        data = r.body.get("data") or {}
+        message_id = self.next_id()
+        reply: dict[str, Any] = {
+            "interaction": {
+                "id": interaction_id,
+                "type": 2,
+                "response_message_id": str(message_id),
+                "response_message_loading": kind == 5,
+                "response_message_ephemeral": bool((data.get("flags") or 0) & 64),
+            }
+        }
+        if kind in (4, 7):
+            reply["resource"] = {
+                "type": kind,
+                "message": message_payload(message_id, CHANNEL_ID, data),
+            }
+        return reply
+
+
+def _json(data: Any, *, status: int = 200) -> web.Response:
+    # Exactly "application/json": discord.py parses nothing else (aiohttp would add a charset).
+    return web.Response(
+        body=json.dumps(data).encode(), status=status, headers={"Content-Type": "application/json"}
+    )
+
+
+# --- gateway events the tests inject -----------------------------------------------------
+
+ASKER_ID = 2000
+OTHER_ID = 3000
+ALL_PERMISSIONS = str((1 << 50) - 1)
+MEMBER_PERMISSIONS = "104324673"  # the default @everyone set: no Administrator
+
+
+def member_payload(user_id: int, *, permissions: str = MEMBER_PERMISSIONS) -> dict[str, Any]:
+    """A guild member as an interaction carries it (with resolved permissions)."""
+    return {
+        "user": user_payload(user_id, f"user{user_id}"),
+        "roles": [],
+        "joined_at": TIMESTAMP,
+        "deaf": False,
+        "mute": False,
+        "flags": 0,
+        "permissions": permissions,
+    }
+
+
+def message_create(message_id: int, content: str, *, mentions: list[int]) -> dict[str, Any]:
+    """A MESSAGE_CREATE event from the asker in the test channel."""
+    return {
+        "id": str(message_id),
+        "channel_id": str(CHANNEL_ID),
+        "guild_id": str(GUILD_ID),
+        "author": user_payload(ASKER_ID, "asker"),
+        "member": {k: v for k, v in member_payload(ASKER_ID).items() if k != "user"},
+        "content": content,
+        "timestamp": TIMESTAMP,
+        "edited_timestamp": None,
+        "tts": False,
+        "mention_everyone": False,
+        "mentions": [BOT_USER if m == BOT_ID else user_payload(m, "x") for m in mentions],
+        "mention_roles": [],
+        "attachments": [],
+        "embeds": [],
+        "pinned": False,
+        "type": 0,
+        "flags": 0,
+    }
+
+
+def interaction_create(
+    interaction_id: int,
+    kind: int,
+    data: dict[str, Any],
+    *,
+    user_id: int = ASKER_ID,
+    permissions: str = MEMBER_PERMISSIONS,
+    message: dict[str, Any] | None = None,
+) -> dict[str, Any]:
+    """An INTERACTION_CREATE event in the test channel (2 command, 3 component, 4 autocomplete)."""
+    payload: dict[str, Any] = {
+        "id": str(interaction_id),
+        "application_id": str(APP_ID),
+        "type": kind,
+        "token": f"token-{interaction_id}",
+        "version": 1,
+        "attachment_size_limit": 8 * 1024 * 1024,  # discord.py 2.7 requires it
+        "guild_id": str(GUILD_ID),
+        "channel_id": str(CHANNEL_ID),
+        "channel": {"id": str(CHANNEL_ID), "type": 0, "guild_id": str(GUILD_ID), "name": "ask-me"},
+        "member": member_payload(user_id, permissions=permissions),
+        "app_permissions": ALL_PERMISSIONS,
+        "locale": "en-US",
+        "guild_locale": "en-US",
+        "entitlements": [],
+        "authorizing_integration_owners": {"0": str(GUILD_ID)},
+        "context": 0,
+        "data": data,
+    }
+    if message is not None:
+        payload["message"] = message
+    return payload
+
+
+def command_data(name: str, **options: Any) -> dict[str, Any]:
+    """The data of a chat-input command with string/int/bool options (focus with focused=name)."""
+    focused = options.pop("focused", None)
+    kinds = {str: 3, int: 4, bool: 5}
+    return {
+        "id": "1",
+        "name": name,
+        "type": 1,
+        "options": [
+            {
+                "name": k,
+                "type": kinds[type(v)],
+                "value": v,
+                **({"focused": True} if k == focused else {}),
+            }
+            for k, v in options.items()
+        ],
+    }
