@@ -7,13 +7,21 @@ bad config) print ``error: ...`` to stderr and exit non-zero, never with a trace
 from __future__ import annotations
 
 import argparse
+import json
+import os
 import sys
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING
 
+from bot.core.models import Answer
 from bot.errors import BotError
 
+if TYPE_CHECKING:
+    from bot.config import Config
+
 DEFAULT_KNOWLEDGE_DIR = Path(__file__).resolve().parent.parent / "knowledge"
+DEFAULT_QUESTIONS = Path(__file__).resolve().parent.parent / "eval" / "questions.yaml"
 
 
 class _Parser(argparse.ArgumentParser):
@@ -62,17 +70,31 @@ def build_parser() -> argparse.ArgumentParser:
     p.set_defaults(handler=_cmd_chat)
 
     p = sub.add_parser("eval", help="score the retriever on eval/questions.yaml beside baselines")
+    p.add_argument(
+        "--questions",
+        metavar="FILE",
+        type=Path,
+        default=DEFAULT_QUESTIONS,
+        help="evaluation set (default: eval/questions.yaml; eval/holdout.yaml is the held-out set)",
+    )
+    p.add_argument("--misses", action="store_true", help="also list the questions we get wrong")
     _add_knowledge_option(p)
     p.set_defaults(handler=_cmd_eval)
 
     # --- Discord (issue 5) ---
     p = sub.add_parser("run", help="run the Discord bot (token from DISCORD_TOKEN)")
-    p.add_argument("--config", type=Path, default=Path("config.yaml"), help="config file")
+    _add_config_option(p)
     p.set_defaults(handler=_cmd_run)
 
-    p = sub.add_parser("sync", help="upload the slash commands to Discord")
-    p.add_argument("--config", type=Path, default=Path("config.yaml"), help="config file")
-    p.add_argument("--guild", type=int, default=None, help="sync to this guild only")
+    p = sub.add_parser("sync", help="upload the slash commands to Discord, then exit")
+    _add_config_option(p)
+    p.add_argument(
+        "--guild",
+        metavar="ID",
+        type=int,
+        default=None,
+        help="sync to this server only (instant); without it, sync globally",
+    )
     p.set_defaults(handler=_cmd_sync)
     return parser
 
@@ -93,35 +115,222 @@ def main(argv: Sequence[str] | None = None) -> int:
 # --- knowledge (issue 3) ---------------------------------------------------------------------
 
 
+def _shown_dir(directory: Path) -> str:
+    """Name ``directory`` as given; the default is shown relative to the cwd when inside it."""
+    if directory != DEFAULT_KNOWLEDGE_DIR:
+        return str(directory)
+    try:
+        return str(directory.relative_to(Path.cwd()))
+    except ValueError:
+        return str(directory)
+
+
 def _cmd_validate(args: argparse.Namespace) -> int:
-    raise NotImplementedError
+    from bot.core.knowledge import load_knowledge, summarize
+    from bot.errors import KnowledgeError
+
+    try:
+        kb = load_knowledge(args.knowledge, display_dir=_shown_dir(args.knowledge))
+    except KnowledgeError as exc:
+        # Compiler-style lines (path:line:col: message) so editors can jump to each problem.
+        for problem in exc.problems:
+            print(problem, file=sys.stderr)
+        count = len(exc.problems)
+        print(f"error: {count} problem{'s' if count != 1 else ''} found", file=sys.stderr)
+        return 1
+    print(summarize(kb))
+    return 0
 
 
 def _cmd_build_knowledge(args: argparse.Namespace) -> int:
-    raise NotImplementedError
+    from bot.build import build_knowledge
+
+    report = build_knowledge(args.knowledge, display_dir=_shown_dir(args.knowledge))
+    for line in report.lines():
+        print(line)
+    return 0
 
 
 # --- answering (issue 4) ---------------------------------------------------------------------
 
 
 def _cmd_ask(args: argparse.Namespace) -> int:
-    raise NotImplementedError
+    from bot.core.engine import load_engine
+
+    if args.question != "-" and not args.question.strip():
+        raise BotError("the question is empty; pass a question or '-' to read stdin")
+    engine = load_engine(args.knowledge)
+    questions = _stdin_questions() if args.question == "-" else iter([args.question])
+    for question in questions:
+        answer = engine.ask(question)
+        if args.json:
+            print(json.dumps(answer_to_json(answer), ensure_ascii=False), flush=True)
+        else:
+            print(format_answer(answer), flush=True)
+    return 0
+
+
+def _stdin_questions() -> Iterator[str]:
+    """Yield one question per stdin line (blank lines too: one output line per input line)."""
+    for line in sys.stdin:
+        yield line.rstrip("\r\n")
+
+
+def answer_to_json(answer: Answer) -> dict[str, object]:
+    """The ``ask --json`` object; its keys and their order are a contract with other tools."""
+    return {
+        "question": answer.question,
+        "answer": "\n".join(part for part in (answer.intro, answer.text) if part),
+        "declined": answer.declined,
+        "citations": [
+            {
+                "kind": c.kind,
+                "id": c.id,
+                "title": c.title,
+                "date": c.date,
+                "url": c.url,
+                "text": c.text,
+                "score": c.score,
+            }
+            for c in answer.citations
+        ],
+    }
+
+
+def format_answer(answer: Answer) -> str:
+    """The answer for a person: the text, then a numbered source list with links."""
+    lines = [part for part in (answer.intro, answer.text) if part]
+    if answer.citations:
+        lines += ["", "Sources:"]
+        for number, c in enumerate(answer.citations, start=1):
+            when = f" ({c.date})" if c.date else ""
+            lines.append(f"  [{number}] {c.title}{when} {c.url}")
+    return "\n".join(lines)
 
 
 def _cmd_chat(args: argparse.Namespace) -> int:
-    raise NotImplementedError
+    from bot.core.engine import load_engine
+
+    engine = load_engine(args.knowledge)
+    print("Ask about Mike Lewis's papers, posts and profile. 'quit' or Ctrl-D to leave.")
+    while True:
+        try:
+            question = input("> ")
+        except (EOFError, KeyboardInterrupt):
+            print()
+            return 0
+        if question.strip().lower() in {"quit", "exit", "q"}:
+            return 0
+        if question.strip():
+            print(format_answer(engine.ask(question)), end="\n\n", flush=True)
 
 
 def _cmd_eval(args: argparse.Namespace) -> int:
-    raise NotImplementedError
+    from bot.core.baselines import BM25sBaseline, TitleFuzzBaseline
+    from bot.core.engine import load_engine
+    from bot.core.evaluation import engine_ranker, evaluate, format_reports, load_questions, misses
+
+    questions = load_questions(args.questions)
+    engine = load_engine(args.knowledge)
+    bm25 = BM25sBaseline.build(engine.kb)
+    titles = TitleFuzzBaseline.build(engine.kb)
+    ours = engine_ranker(engine)
+    reports = [
+        evaluate("ours", ours, questions),
+        evaluate(bm25.name, bm25.rank, questions),
+        evaluate(titles.name, titles.rank, questions),
+    ]
+    shown = args.questions.resolve()
+    if shown.is_relative_to(DEFAULT_QUESTIONS.parent.parent):
+        shown = shown.relative_to(DEFAULT_QUESTIONS.parent.parent)
+    print(f"{len(questions)} questions from {shown}")
+    print(format_reports(reports))
+    if args.misses:
+        print("\nMisses (ours):")
+        for line in misses(ours, questions) or ["none"]:
+            print(f"  {line}")
+    return 0
 
 
 # --- Discord (issue 5) -----------------------------------------------------------------------
 
 
+DEFAULT_CONFIG = Path("config.yaml")
+TOKEN_ENV = "DISCORD_TOKEN"
+
+
+def _add_config_option(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--config",
+        metavar="FILE",
+        type=Path,
+        default=None,
+        help=f"config file (default: ./{DEFAULT_CONFIG} if it exists, else built-in defaults)",
+    )
+
+
+def _startup_error(lines: Sequence[object]) -> int:
+    """Print why the bot cannot start, one ``error:`` line per problem; exit code 2."""
+    for line in lines:
+        print(f"error: {line}", file=sys.stderr)
+    return 2
+
+
+def _bot_inputs(args: argparse.Namespace) -> tuple[str, Config, str]:
+    """The token, the config and a note about where the config came from; BotError if bad.
+
+    Checked before any network call. A missing ./config.yaml (the default) means built-in
+    defaults; a --config file that does not exist is an error.
+    """
+    from bot.config import Config, load_config
+
+    token = os.environ.get(TOKEN_ENV, "").strip()
+    if not token:
+        raise BotError(
+            f"{TOKEN_ENV} is not set: put the bot's token (Developer Portal > Bot) in this "
+            "environment variable"
+        )
+    if args.config is None and not DEFAULT_CONFIG.exists():
+        return token, Config(), f"no {DEFAULT_CONFIG} here: running with the built-in defaults"
+    path = args.config or DEFAULT_CONFIG
+    return token, load_config(path), f"config loaded from {path}"
+
+
 def _cmd_run(args: argparse.Namespace) -> int:
-    raise NotImplementedError
+    import asyncio
+    import logging
+
+    from bot.client import run_bot
+    from bot.core.engine import load_engine
+    from bot.log import setup_logging
+
+    try:
+        token, config, note = _bot_inputs(args)
+        engine = load_engine(config.knowledge_dir)
+    except BotError as exc:
+        return _startup_error(getattr(exc, "problems", None) or [exc])
+    setup_logging(config.log_level)
+    logging.getLogger("bot").info(note)
+    problem = asyncio.run(run_bot(token, config=config, engine=engine))
+    return _startup_error([problem]) if problem else 0
 
 
 def _cmd_sync(args: argparse.Namespace) -> int:
-    raise NotImplementedError
+    import asyncio
+
+    from bot.client import sync_once
+    from bot.core.engine import load_engine
+    from bot.log import setup_logging
+
+    try:
+        token, config, _ = _bot_inputs(args)
+        engine = load_engine(config.knowledge_dir)
+    except BotError as exc:
+        return _startup_error(getattr(exc, "problems", None) or [exc])
+    setup_logging("WARNING")  # the result is printed below; discord.py's INFO lines are noise
+    result = asyncio.run(sync_once(token, config=config, engine=engine, guild_id=args.guild))
+    if isinstance(result, str):
+        return _startup_error([result])
+    where = "globally" if args.guild is None else f"to guild {args.guild}"
+    print(f"synced {len(result)} commands {where}: {', '.join(sorted(result))}")
+    return 0

@@ -1,7 +1,4 @@
-"""The one object adapters talk to: a knowledge base plus its index, built together, swapped as one.
-
-PLACEHOLDER BODIES: the retrieval workstream replaces them; the signatures are the contract.
-"""
+"""The one object adapters talk to: a knowledge base and its index, built and swapped as one."""
 
 from __future__ import annotations
 
@@ -10,54 +7,123 @@ from pathlib import Path
 
 from rapidfuzz import fuzz, process, utils
 
+from bot.core.answer import answer_question
 from bot.core.models import Answer, KnowledgeBase, Paper, Post
+from bot.core.retrieval import Retriever, alias_key, joined_ngrams, word_parts
+from bot.core.structured import StructuredMatcher
+from bot.core.text import content_words, normalize
+
+QUERY_FILTER_CUTOFF = 90.0  # partial_ratio for a title/alias to match a /papers query
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True, slots=True, eq=False)  # compared by identity: one per build
 class Engine:
     """Answers questions and browses papers over one immutable knowledge base."""
 
     kb: KnowledgeBase
+    retriever: Retriever
+    structured: StructuredMatcher
+    _names: dict[str, str]  # paper id -> "title alias alias ..." for fuzzy title search
 
     @classmethod
     def build(cls, kb: KnowledgeBase) -> Engine:
         """Index ``kb``; the result is immutable and safe to share between tasks and threads."""
-        return cls(kb=kb)
+        return cls(
+            kb=kb,
+            retriever=Retriever.build(kb),
+            structured=StructuredMatcher.build(kb),
+            _names={p.id: " ".join((p.title, *p.aliases)) for p in kb.papers},
+        )
 
     def ask(self, question: str) -> Answer:
         """Answer ``question`` with citations, or decline; never raises on any string."""
-        return Answer(question=question, text="", citations=(), declined=True)
+        return answer_question(
+            question, kb=self.kb, retriever=self.retriever, structured=self.structured
+        )
 
     def find_papers(self, query: str, *, limit: int = 25) -> list[Paper]:
         """Papers whose title or alias fuzzily matches ``query``, best first (for autocomplete).
 
-        An empty query returns the newest papers.
+        An empty query returns the newest papers. An exact alias ("BART") comes before fuzzy
+        title matches, and a typo ("strreaming") still finds the title.
         """
-        if not query.strip():
+        if limit <= 0:
+            return []
+        if not utils.default_process(query):
             return list(self.kb.papers_newest_first()[:limit])
-        choices = {p.id: " ".join((p.title, *p.aliases)) for p in self.kb.papers}
+        exact = sorted(self.retriever.aliases.get(alias_key(query), ()))
         hits = process.extract(
-            query, choices, scorer=fuzz.WRatio, processor=utils.default_process, limit=limit
+            query,
+            self._names,
+            scorer=fuzz.WRatio,
+            processor=utils.default_process,
+            limit=limit + len(exact),
         )
-        return [self.kb.paper(key) for _, _, key in hits if self.kb.paper(key) is not None]  # type: ignore[misc]
+        ids = list(dict.fromkeys([*exact, *(key for _, _, key in hits)]))[:limit]
+        return [paper for paper in map(self.kb.paper, ids) if paper is not None]
 
     def filter_papers(
         self, *, year: int | None = None, topic: str | None = None, query: str | None = None
     ) -> list[Paper]:
-        """Papers matching every given filter, newest first (for /papers)."""
+        """Papers matching every given filter, newest first (for /papers).
+
+        A query keeps papers whose title or alias matches it fuzzily or whose text the retriever
+        finds confidently relevant.
+        """
         papers = [
             p
             for p in self.kb.papers_newest_first()
             if (year is None or p.year == year) and (topic is None or topic in p.topics)
         ]
-        if query:
-            wanted = {p.id for p in self.find_papers(query, limit=len(self.kb.papers))[:10]}
+        if query and query.strip():
+            wanted = self._matching_ids(query)
             papers = [p for p in papers if p.id in wanted]
         return papers
 
+    def _matching_ids(self, query: str) -> set[str]:
+        words = " ".join(content_words(query))
+        wanted: set[str] = set(self.retriever.aliases.get(alias_key(query), ()))
+        if len(words) >= 3:
+            # partial_ratio of the query's content words inside a title: "nearest neighbor"
+            # matches both nearest-neighbour titles; WRatio would let "in" match everything.
+            hits = process.extract(
+                words,
+                self._names,
+                scorer=fuzz.partial_ratio,
+                processor=utils.default_process,
+                score_cutoff=QUERY_FILTER_CUTOFF,
+                limit=None,
+            )
+            wanted.update(key for _, _, key in hits)
+        retrieval = self.retriever.retrieve(query, k=20)
+        if retrieval.confident:
+            wanted.update(
+                h.doc_id
+                for h in retrieval.hits
+                if self.retriever.coverage(retrieval, h.doc_id) >= retrieval.coverage * 0.8
+            )
+        return wanted
+
     def related_posts(self, paper: Paper) -> list[Post]:
-        """His posts about ``paper``, oldest first (for the /paper card)."""
-        return []
+        """His posts about ``paper``, oldest first (for the /paper card).
+
+        A post is about a paper when it (or the post it quotes, or its link card) names one of the
+        paper's aliases, its title, or its arXiv id.
+        """
+        keys = {alias_key(a) for a in paper.aliases if len(alias_key(a)) >= 2}
+        title = alias_key(paper.title)
+        longest = max((len(k) for k in keys), default=0)
+        related = []
+        for post in self.kb.posts:
+            said = " ".join((post.text, post.link_title, post.quoted.text if post.quoted else ""))
+            parts = word_parts(normalize(said))
+            if (
+                paper.id in said
+                or (title and title in "".join(parts))
+                or keys & joined_ngrams(parts, longest)
+            ):
+                related.append(post)
+        return sorted(related, key=lambda p: (p.date, p.id))
 
 
 def load_engine(knowledge_dir: Path) -> Engine:
