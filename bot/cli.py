@@ -19,6 +19,7 @@ from bot.errors import BotError
 
 if TYPE_CHECKING:
     from bot.config import Config
+    from bot.core.engine import Engine
 
 DEFAULT_KNOWLEDGE_DIR = Path(__file__).resolve().parent.parent / "knowledge"
 DEFAULT_QUESTIONS = Path(__file__).resolve().parent.parent / "eval" / "questions.yaml"
@@ -276,13 +277,14 @@ def _startup_error(lines: Sequence[object]) -> int:
     return 2
 
 
-def _bot_inputs(args: argparse.Namespace) -> tuple[str, Config, str]:
-    """The token, the config and a note about where the config came from; BotError if bad.
+def _bot_inputs(args: argparse.Namespace) -> tuple[str, Config, Engine, str]:
+    """The token, the config, the engine and where the config came from; BotError if bad.
 
     Checked before any network call. A missing ./config.yaml (the default) means built-in
     defaults; a --config file that does not exist is an error.
     """
     from bot.config import Config, load_config
+    from bot.core.engine import load_engine
 
     token = os.environ.get(TOKEN_ENV, "").strip()
     if not token:
@@ -291,9 +293,11 @@ def _bot_inputs(args: argparse.Namespace) -> tuple[str, Config, str]:
             "environment variable"
         )
     if args.config is None and not DEFAULT_CONFIG.exists():
-        return token, Config(), f"no {DEFAULT_CONFIG} here: running with the built-in defaults"
-    path = args.config or DEFAULT_CONFIG
-    return token, load_config(path), f"config loaded from {path}"
+        config, note = Config(), f"no {DEFAULT_CONFIG} here: running with the built-in defaults"
+    else:
+        path = args.config or DEFAULT_CONFIG
+        config, note = load_config(path), f"config loaded from {path}"
+    return token, config, load_engine(config.knowledge_dir), note
 
 
 def _cmd_run(args: argparse.Namespace) -> int:
@@ -301,12 +305,10 @@ def _cmd_run(args: argparse.Namespace) -> int:
     import logging
 
     from bot.client import run_bot
-    from bot.core.engine import load_engine
     from bot.log import setup_logging
 
     try:
-        token, config, note = _bot_inputs(args)
-        engine = load_engine(config.knowledge_dir)
+        token, config, engine, note = _bot_inputs(args)
     except BotError as exc:
         return _startup_error(getattr(exc, "problems", None) or [exc])
     setup_logging(config.log_level)
@@ -319,12 +321,10 @@ def _cmd_sync(args: argparse.Namespace) -> int:
     import asyncio
 
     from bot.client import sync_once
-    from bot.core.engine import load_engine
     from bot.log import setup_logging
 
     try:
-        token, config, _ = _bot_inputs(args)
-        engine = load_engine(config.knowledge_dir)
+        token, config, engine, _ = _bot_inputs(args)
     except BotError as exc:
         return _startup_error(getattr(exc, "problems", None) or [exc])
     setup_logging("WARNING")  # the result is printed below; discord.py's INFO lines are noise
