@@ -70,10 +70,15 @@ class FileReport:
         """Summarize this file's changes on one line."""
         state = "written" if self.written else "unchanged"
         return (
-            f"{self.name}: {state}; {self.records} records, {len(self.added)} added, "
-            f"{len(self.filled)} fields filled, {len(self.kept)} hand edits and "
-            f"{self.curated} curated values kept, {len(self.hand_added)} hand-added records kept"
+            f"{self.name}: {state}; {_count(self.records, 'record')}, {len(self.added)} added, "
+            f"{_count(len(self.filled), 'field')} filled, {_count(len(self.kept), 'hand edit')} "
+            f"and {_count(self.curated, 'curated value')} kept, "
+            f"{_count(len(self.hand_added), 'hand-added record')} kept"
         )
+
+
+def _count(n: int, noun: str) -> str:
+    return f"{n} {noun}" if n == 1 else f"{n} {noun}s"
 
 
 @dataclass(slots=True)

@@ -140,7 +140,7 @@ def test_cli_build_knowledge_output(
     assert main(["build-knowledge", "--knowledge", "knowledge"]) == 0
     out = capsys.readouterr().out.splitlines()
     assert out[0] == (
-        "profile.yaml: unchanged; 1 records, 0 added, 0 fields filled, 0 hand edits and "
+        "profile.yaml: unchanged; 1 record, 0 added, 0 fields filled, 0 hand edits and "
         "0 curated values kept, 0 hand-added records kept"
     )
     assert out[1] == (
