@@ -9,9 +9,9 @@ from rapidfuzz import fuzz, process, utils
 
 from bot.core.answer import answer_question
 from bot.core.models import Answer, KnowledgeBase, Paper, Post
-from bot.core.retrieval import Retriever, alias_key, joined_ngrams, word_parts
+from bot.core.retrieval import Retriever, alias_key
 from bot.core.structured import StructuredMatcher
-from bot.core.text import content_words, normalize
+from bot.core.text import content_words
 
 QUERY_FILTER_CUTOFF = 90.0  # partial_ratio for a title/alias to match a /papers query
 
@@ -107,23 +107,10 @@ class Engine:
     def related_posts(self, paper: Paper) -> list[Post]:
         """His posts about ``paper``, oldest first (for the /paper card).
 
-        A post is about a paper when it (or the post it quotes, or its link card) names one of the
-        paper's aliases, its title, or its arXiv id.
+        See ``bot.core.retrieval.posts_about_papers`` for what makes a post about a paper.
         """
-        keys = {alias_key(a) for a in paper.aliases if len(alias_key(a)) >= 2}
-        title = alias_key(paper.title)
-        longest = max((len(k) for k in keys), default=0)
-        related = []
-        for post in self.kb.posts:
-            said = " ".join((post.text, post.link_title, post.quoted.text if post.quoted else ""))
-            parts = word_parts(normalize(said))
-            if (
-                paper.id in said
-                or (title and title in "".join(parts))
-                or keys & joined_ngrams(parts, longest)
-            ):
-                related.append(post)
-        return sorted(related, key=lambda p: (p.date, p.id))
+        ids = self.retriever.paper_posts.get(paper.id, ())
+        return [post for post in map(self.kb.post, ids) if post is not None]
 
 
 def load_engine(knowledge_dir: Path) -> Engine:

@@ -7,7 +7,8 @@ Pipeline for one question:
    against the index's surface vocabulary in one vectorised ``process.cdist`` call; its variants
    count at ``FUZZY_WEIGHT`` x similarity, so a corrected word never outweighs an exact one.
 3. BM25F scores every document (bot.core.index); documents whose alias or exact title occurs in the
-   question are lifted above every other document.
+   question are lifted above every other document. The best ones are re-scored by how much of the
+   question they cover and by proximity: how much of what they match one sentence holds.
 4. Coverage: the share of the question's information (idf-weighted; a word found nowhere weighs
    ``UNKNOWN_WEIGHT`` x the rarest word's idf) that the best document contains. A question is
    answered only when the coverage is high enough and, for a longer question, at least two of its
@@ -16,6 +17,7 @@ Pipeline for one question:
 
 from __future__ import annotations
 
+import dataclasses
 import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
@@ -26,10 +28,13 @@ from rapidfuzz import fuzz, process
 from bot.core.index import BM25Index, FieldSpec, Hit, IndexedDocument
 from bot.core.models import KnowledgeBase, Paper, Post, Profile
 from bot.core.text import (
+    NUMBER_WORDS,
     STOPWORDS,
     abbreviations,
     content_words,
     normalize,
+    render_latex,
+    split_sentences,
     stem,
     tokenize,
     word_groups,
@@ -66,6 +71,8 @@ TITLE_MIN_WORDS = 3  # shorter questions match too many titles partially
 TITLE_CANDIDATES = 10  # only the best-scoring documents are compared, so the layer stays O(1)
 RERANK_DEPTH = 20  # documents re-scored by their coverage of the question
 COORD_POWER = 1.0  # score x coverage**COORD_POWER
+WORK_WORD_SIMILARITY = 0.7  # how much a work's other words count for one of its words
+PASSAGE_POWER = 1.0  # ... x proximity**PASSAGE_POWER (see Retriever._proximities)
 POST_INTENT_BOOST = 2.0  # "what did he say/think/post about ..." prefers his posts
 # Calibrated on eval/questions.yaml by a grid over (UNKNOWN_WEIGHT, MIN_COVERAGE); the held-out
 # eval/holdout.yaml was not used (see benchmarks/README.md for the procedure).
@@ -183,6 +190,12 @@ class Retriever:
     post_rows: np.ndarray
     surfaces: tuple[str, ...]  # surface words of the index, for typo correction
     surface_terms: tuple[int, ...]  # the term row of each surface word
+    paper_posts: dict[str, tuple[str, ...]]  # paper id -> his posts naming it, oldest first
+    # doc id -> (term row -> bit mask of the sentences holding it; -1: in the title/context)
+    passages: dict[str, dict[int, int]]
+    # term row of a word found only in a work his bio names ("Cicero" of "Cicero Diplomacy
+    # bot") -> the rows of the work's other words, which the rest of the knowledge base uses
+    work_words: dict[int, tuple[int, ...]] = dataclasses.field(default_factory=dict)
 
     @classmethod
     def build(cls, kb: KnowledgeBase) -> Retriever:
@@ -234,6 +247,37 @@ class Retriever:
         texts = [p.title + " " + " ".join(p.aliases) + " " + p.abstract for p in kb.papers]
         texts += [p.text + " " + p.link_title for p in kb.posts]
         texts.append(kb.profile.bio)
+        paper_posts = posts_about_papers(kb.papers, kb.posts)
+        # Each document's sentences and the context every one of them is read in: a paper's
+        # title and aliases, a reply's thread opening, the profile's name.
+        passages = {
+            p.id: (
+                " ".join((p.title, *p.aliases)),
+                split_sentences(render_latex(p.abstract)),
+            )
+            for p in kb.papers
+        }
+        passages.update(
+            {
+                p.id: (
+                    heads.get(p.thread.id, "")
+                    if p.thread is not None and p.thread.position != 1
+                    else "",
+                    split_sentences(p.text),
+                )
+                for p in kb.posts
+            }
+        )
+        passages[PROFILE_ID] = (kb.profile.name, split_sentences(kb.profile.bio))
+        docs_by_term: dict[str, int] = {}
+        for doc in docs:
+            for term in {t for terms in doc.fields.values() for t in terms}:
+                docs_by_term[term] = docs_by_term.get(term, 0) + 1
+        # The capitalised words of each work name ("Cicero", "Diplomacy"): its proper names.
+        work_terms = [
+            list(dict.fromkeys(_terms(" ".join(w for w in work.split() if w[:1].isupper()))))
+            for work in kb.profile.works
+        ]
         return cls.from_documents(
             docs,
             kinds=kinds,
@@ -246,6 +290,14 @@ class Retriever:
                 for p in kb.papers
             },
             texts=texts,
+            paper_posts={k: v for k, v in paper_posts.items() if v},
+            passages=passages,
+            work_terms=[
+                (term, [t for t in terms if t != term and docs_by_term.get(t, 0) > 1])
+                for terms in work_terms
+                for term in terms
+                if docs_by_term.get(term, 0) == 1  # found only in the profile
+            ],
         )
 
     @classmethod
@@ -260,6 +312,9 @@ class Retriever:
         titles: dict[str, str],
         title_texts: dict[str, str] | None = None,
         texts: Iterable[str],
+        paper_posts: dict[str, tuple[str, ...]] | None = None,
+        passages: dict[str, tuple[str, list[str]]] | None = None,
+        work_terms: Sequence[tuple[str, list[str]]] = (),
     ) -> Retriever:
         """Build from already-analysed documents (the benchmarks use this for synthetic corpora)."""
         index = BM25Index.build(docs, fields=FIELDS)
@@ -285,6 +340,16 @@ class Retriever:
             ),
             surfaces=tuple(surface_rows),
             surface_terms=tuple(surface_rows.values()),
+            paper_posts=paper_posts or {},
+            passages={
+                doc_id: _sentence_masks(index, header, sentences)
+                for doc_id, (header, sentences) in (passages or {}).items()
+            },
+            work_words={
+                index.vocabulary[term]: tuple(index.vocabulary[t] for t in others)
+                for term, others in work_terms
+                if others and term in index.vocabulary
+            },
         )
 
     def search(self, query: str, *, k: int = 10) -> list[Hit]:
@@ -335,6 +400,11 @@ class Retriever:
         ids = [h.doc_id for h in hits]
         coverages, matches, exacts = self._coverages(words, ids)
         rescored = np.array([h.score for h in hits]) * coverages**COORD_POWER
+        if self.passages and PASSAGE_POWER:
+            # Proximity: a document whose matched words sit together in one sentence (with its
+            # title) answers the question; one that has them spread over its abstract may not.
+            proximity = self._proximities(words, ids, coverages)
+            rescored *= proximity**PASSAGE_POWER
         order = sorted(range(len(hits)), key=lambda i: (-rescored[i], i))[:k]
         hits = [Hit(ids[i], float(rescored[i])) for i in order]
         best = order[0]
@@ -394,24 +464,42 @@ class Retriever:
                 ),
             )
         self._add_abbreviations(normalized, words)
+        if self.work_words:
+            self._add_work_words(words)
         return list(words.values())
 
     def _add_abbreviations(self, normalized: str, words: dict[str, QueryWord]) -> None:
         """Let a spelt-out phrase also match its abbreviation, as an alternative of its head word
-        (so "language model" also finds "LM", without counting as an extra word)."""
-        for head, short in abbreviations(normalized):
+        (so "language model" also finds "LM", without counting as an extra word), and a number
+        word its digits ("thousand" also finds "1,000")."""
+        pairs = abbreviations(normalized)
+        pairs += [(w, NUMBER_WORDS[w]) for w in words if w in NUMBER_WORDS]
+        for head, short in pairs:
             row = self.index.vocabulary.get(stem([short])[0])
             key = next((k for k in words if k == head or k.startswith(head + "-")), None)
             if row is None or key is None:
                 continue
             word = words[key]
+            # A word found nowhere but through its short form counts as that form does.
+            idf = float(self.index.idf[row])
             words[key] = QueryWord(
                 word.surface,
                 (*word.terms, (row, 1.0)),
-                max(word.idf, float(self.index.idf[row])),
+                max(word.idf, idf) if word.terms else idf,
                 True,
                 word.parts,
             )
+
+    def _add_work_words(self, words: dict[str, QueryWord]) -> None:
+        """Let a word known only from a work his bio names also match that work's other words,
+        at ``WORK_WORD_SIMILARITY``: "Cicero" finds his posts about "Diplomacy"."""
+        for key, word in words.items():
+            extra = [r for row, _ in word.terms for r in self.work_words.get(row, ())]
+            known = {row for row, _ in word.terms}
+            extra = [r for r in dict.fromkeys(extra) if r not in known]
+            if extra:
+                terms = (*word.terms, *((r, WORK_WORD_SIMILARITY) for r in extra))
+                words[key] = dataclasses.replace(word, terms=terms)
 
     @property
     def _unknown_idf(self) -> float:
@@ -468,6 +556,40 @@ class Retriever:
                 found.update(self.alias_posts.get(key, ()))
         return frozenset(found)
 
+    def _proximities(
+        self, words: Sequence[QueryWord], doc_ids: Sequence[str], coverages: np.ndarray
+    ) -> np.ndarray:
+        """Per document: the share of its matched information that one sentence (read with the
+        document's title or context) holds; 1.0 for a document without sentences."""
+        info = [0.0 if _YEAR.fullmatch(w.surface) else w.idf for w in words]
+        total = sum(info)
+        out = np.ones(len(doc_ids))
+        if not total:
+            return out
+        for d, doc_id in enumerate(doc_ids):
+            masks = self.passages.get(doc_id)
+            if not masks or coverages[d] <= 0:
+                continue
+            per_sentence: dict[int, float] = {}
+            context = 0.0
+            for word, weight in zip(words, info, strict=True):
+                mask = 0
+                for row, _ in word.terms:
+                    mask |= masks.get(row, 0)
+                if not mask or not weight:
+                    continue
+                sim = max(s for _, s in word.terms)
+                if mask < 0:  # in the title or context: beside every sentence
+                    context += weight * sim
+                    continue
+                while mask:
+                    bit = mask & -mask
+                    per_sentence[bit] = per_sentence.get(bit, 0.0) + weight * sim
+                    mask ^= bit
+            held = (context + max(per_sentence.values(), default=0.0)) / total
+            out[d] = min(1.0, held / coverages[d])
+        return out
+
     def _coverage(self, words: Sequence[QueryWord], doc_id: str) -> tuple[float, int, int]:
         coverage, matched, exact = self._coverages(words, [doc_id])
         return float(coverage[0]), int(matched[0]), int(exact[0])
@@ -496,6 +618,48 @@ class Retriever:
             if word.exact:
                 exact += found
         return (covered / total if total else covered), matched, exact
+
+
+def _sentence_masks(index: BM25Index, header: str, sentences: Sequence[str]) -> dict[int, int]:
+    """Term row -> bit mask of the sentences that hold it; -1 for a term of the header."""
+    masks: dict[int, int] = {}
+    for i, sentence in enumerate(sentences[:62]):
+        for term in set(_terms(sentence)):
+            row = index.vocabulary.get(term)
+            if row is not None:
+                masks[row] = masks.get(row, 0) | (1 << i)
+    for term in _terms(header):
+        row = index.vocabulary.get(term)
+        if row is not None:
+            masks[row] = -1
+    return masks
+
+
+def posts_about_papers(
+    papers: Iterable[Paper], posts: Sequence[Post]
+) -> dict[str, tuple[str, ...]]:
+    """Paper id -> ids of his posts about it, oldest first.
+
+    A post is about a paper when it (or the post it quotes, or its link card) names one of the
+    paper's aliases, its title, or its arXiv id.
+    """
+    papers = list(papers)
+    keys = {p.id: {alias_key(a) for a in p.aliases if len(alias_key(a)) >= 2} for p in papers}
+    longest = max((len(k) for ks in keys.values() for k in ks), default=0)
+    said: list[tuple[Post, str, str, set[str]]] = []
+    for post in sorted(posts, key=lambda p: (p.date, p.id)):
+        text = " ".join((post.text, post.link_title, post.quoted.text if post.quoted else ""))
+        parts = word_parts(normalize(text))
+        said.append((post, text, "".join(parts), joined_ngrams(parts, longest)))
+    out: dict[str, tuple[str, ...]] = {}
+    for paper in papers:
+        title = alias_key(paper.title)
+        out[paper.id] = tuple(
+            post.id
+            for post, text, joined, grams in said
+            if paper.id in text or (title and title in joined) or keys[paper.id] & grams
+        )
+    return out
 
 
 def joined_ngrams(parts: Sequence[str], max_chars: int) -> set[str]:

@@ -7,6 +7,7 @@ plus a filter the metadata can answer); anything else goes to the retriever.
 
 from __future__ import annotations
 
+import dataclasses
 import re
 from dataclasses import dataclass
 from typing import Literal
@@ -73,13 +74,28 @@ _PROFILE_PATTERNS: tuple[tuple[ProfileAspect, re.Pattern[str], re.Pattern[str]],
 # Question words that never describe the papers wanted ("which papers did he write on ...").
 _FILLER = frozenset(
     """
-    all area areas article articles authored came co coauthor coauthored collaborate
-    collaborated collaborating collaboration come count cowrote done field give how last latest
-    list many newest number paper papers post posted posts publication publications publish
-    published put recent related release released show subject together topic topics total tweet
-    tweeted tweets work works write written wrote
+    accepted all appear appeared appears area areas article articles authored came co coauthor
+    coauthored collaborate collaborated collaborating collaboration come conference conferences
+    count cowrote done
+    field give how last latest list many newest number paper papers post posted posts presented
+    publication publications publish published put recent related release released show subject
+    together topic topics total tweet tweeted tweets venue venues work works write written wrote
     """.split()  # noqa: SIM905 - a word list reads better as text
 )
+
+
+# A venue's former name, so a question using it still finds the venue's papers.
+VENUE_SYNONYMS = {"nips": "neurips"}
+_FINDINGS = re.compile(r"^findings of\s+", re.IGNORECASE)
+_VENUE_YEAR = re.compile(r"\s*\b((?:19|20)\d{2})$")
+
+
+def venue_family(venue: str) -> str:
+    """The conference or journal a venue string belongs to, without its year: "ICLR 2024" ->
+    "ICLR". "Findings of ACL 2023" -> "ACL": Findings papers are accepted by the ACL
+    conference's own review and published in its companion volume, so asking for his ACL papers
+    includes them (saying so); "NAACL", "EMNLP" and the TACL journal are venues of their own."""
+    return _VENUE_YEAR.sub("", _FINDINGS.sub("", venue.strip())).strip()
 
 
 @dataclass(frozen=True, slots=True)
@@ -170,6 +186,7 @@ class StructuredMatcher:
     author_keys: tuple[str, ...]  # the full name each entry of author_names stands for
     topic_stems: dict[str, frozenset[str]]
     years: frozenset[int]
+    venues: dict[str, str] = dataclasses.field(default_factory=dict)  # word -> venue family
 
     @classmethod
     def build(cls, kb: KnowledgeBase) -> StructuredMatcher:
@@ -191,12 +208,23 @@ class StructuredMatcher:
             t: frozenset(stem([w for w in tokenize(t.replace("-", " ")) if w not in STOPWORDS]))
             for t in kb.topics
         }
+        # A family is named by its last word ("IEEE/ACM TASLP" by "taslp"), casefolded.
+        venues: dict[str, str] = {}
+        for family in sorted({venue_family(p.venue) for p in kb.papers if p.venue}):
+            words = tokenize(normalize(family), joined=False)
+            if words:
+                venues.setdefault(words[-1], family)
+        for old, new in VENUE_SYNONYMS.items():
+            family = venues.get(new)
+            if family is not None:
+                venues.setdefault(old, family)
         return cls(
             kb=kb,
             author_names=tuple(names),
             author_keys=tuple(keys),
             topic_stems=topics,
             years=frozenset(p.year for p in kb.papers),
+            venues=venues,
         )
 
     def match(self, question: str) -> PaperList | PostList | ProfileQuestion | None:
@@ -226,13 +254,22 @@ class StructuredMatcher:
     def _paper_list(self, text: str) -> PaperList | None:
         listy = bool(_LIST_CUE.search(text))
         recent = _RECENT.search(text)
-        if not listy and not (recent and _SINGLE_PAPER.search(text)):
+        words = tokenize(text, joined=False)
+        families = list(dict.fromkeys(self.venues[w] for w in words if w in self.venues))
+        if not listy and not families and not (recent and _SINGLE_PAPER.search(text)):
             return None
         papers = list(self.kb.papers_newest_first())
         parts: list[str] = []
         used: set[str] = set()
 
         years = [int(y) for y in _YEAR.findall(text)]
+        if families:
+            # "NeurIPS 2023" is the venue's year (an ICLR 2024 paper is on arXiv in 2023).
+            papers = [p for p in papers if self._at_venue(p, families, years, text)]
+            parts.append(self._venue_description(families, years, text))
+            used.update(w for w in words if w in self.venues or w == "findings")
+            used.update(str(y) for y in years)
+            years = []
         if years:
             papers = [p for p in papers if p.year in years]
             parts.append("from " + " and ".join(str(y) for y in years))
@@ -266,6 +303,28 @@ class StructuredMatcher:
             count_question=bool(_COUNT.search(text)),
             recent=n_recent,
         )
+
+    def _at_venue(self, paper: Paper, families: list[str], years: list[int], text: str) -> bool:
+        """Whether ``paper`` appeared at one of ``families`` (in one of ``years``, if any)."""
+        if venue_family(paper.venue) not in families:
+            return False
+        if "findings" in text and not _FINDINGS.match(paper.venue):
+            return False
+        year = _VENUE_YEAR.search(paper.venue)
+        return not years or (year is not None and int(year.group(1)) in years)
+
+    def _venue_description(self, families: list[str], years: list[int], text: str) -> str:
+        names = " or ".join(families)
+        when = " " + " and ".join(str(y) for y in years) if years else ""
+        if "findings" in text:
+            return f"in Findings of {names}{when}"
+        findings = [
+            f
+            for f in families
+            if any(_FINDINGS.match(p.venue) and venue_family(p.venue) == f for p in self.kb.papers)
+        ]
+        also = f" (including Findings of {' and '.join(findings)})" if findings else ""
+        return f"at {names}{when}{also}"
 
     def _how_many_recent(self, text: str) -> int:
         match = re.search(r"\b(\d{1,2}|" + "|".join(_NUMBERS) + r")\b", text)

@@ -81,6 +81,17 @@ _SPACES_RE = re.compile(r"[ \t\r\f\v]+")
 _WORD_RE = re.compile(r"[^\W_]+(?:[-.][^\W_]+)*")
 _PART_RE = re.compile(r"[^\W_]+")
 
+# Web addresses ("https://github.com/pytorch/fairseq/", "science.org/doi/...", "ai.meta.com"):
+# a link says where something is, not what it is about, so its parts ("pytorch", "github") are
+# never index terms or question words.
+URL_RE = re.compile(
+    r"(?:https?://|www\.)\S+"
+    r"|\b[^\W_][\w-]*(?:\.[\w-]+)*\.(?:com|org|net|io|ai|co|edu|gov|dev|me|ly|xyz)\b(?:/\S*)?",
+    re.IGNORECASE,
+)
+
+_URL_HINT_RE = re.compile(r"://|www\.|\.(?:com|org|net|io|ai|co|edu|gov|dev|me|ly|xyz)\b", re.I)
+
 _local = threading.local()  # PyStemmer objects are not thread-safe: one per thread
 _stem_cache: dict[str, str] = {}
 
@@ -108,6 +119,7 @@ def normalize(text: str) -> str:
 def tokenize(text: str, *, joined: bool = True) -> list[str]:
     """Split normalised ``text`` into word tokens, adding the joined form of each compound."""
     if not joined:
+        text = _prepare(text)
         return [p for part in _PART_RE.findall(text) for p in _split_name_number(part)]
     return [token for group in word_groups(text) for token in group]
 
@@ -115,6 +127,24 @@ def tokenize(text: str, *, joined: bool = True) -> list[str]:
 # "llama3" / "gpt4" are a name and a version: split so "Llama 3" and "Llama3" meet ("int8",
 # "seq2seq" and "8b" keep their joined form too, as a compound does).
 _NAME_NUMBER_RE = re.compile(r"([^\W\d_]{3,})(\d+)")
+
+
+# Thousands separators: "1,000" is the number 1000, as "1000" is (not the words "1" and "000").
+_DIGIT_GROUP_RE = re.compile(r"(?<=\d),(?=\d{3}(?!\d))")
+
+
+def _prepare(text: str) -> str:
+    """Drop web addresses and thousands separators before splitting into words."""
+    text = strip_urls(text)
+    return _DIGIT_GROUP_RE.sub("", text) if "," in text else text
+
+
+def strip_urls(text: str) -> str:
+    """Replace each web address in ``text`` with a space (see ``URL_RE``)."""
+    # The common case has no address: a quick scan for its marks spares the full pattern.
+    if "." not in text or _URL_HINT_RE.search(text) is None:
+        return text
+    return URL_RE.sub(" ", text)
 
 
 def _split_name_number(part: str) -> list[str]:
@@ -131,7 +161,7 @@ def word_groups(text: str) -> list[list[str]]:
     the question, however many index terms it yields.
     """
     groups: list[list[str]] = []
-    for word in _WORD_RE.findall(text):
+    for word in _WORD_RE.findall(_prepare(text)):
         if word.isalpha():  # the common case: one plain word
             groups.append([word])
             continue
@@ -177,6 +207,26 @@ ABBREVIATIONS: tuple[tuple[re.Pattern[str], str, str], ...] = tuple(
         (r"key[- ]value", "key", "kv"),
     )
 )
+
+
+# Number words and the digits abstracts write them with ("a thousand examples" -> "1,000"):
+# a question's number word also matches the number (as an alternative, never an extra word).
+NUMBER_WORDS = {
+    "two": "2",
+    "three": "3",
+    "four": "4",
+    "five": "5",
+    "six": "6",
+    "seven": "7",
+    "eight": "8",
+    "nine": "9",
+    "ten": "10",
+    "twelve": "12",
+    "twenty": "20",
+    "fifty": "50",
+    "hundred": "100",
+    "thousand": "1000",
+}
 
 
 def abbreviations(normalized: str) -> list[tuple[str, str]]:

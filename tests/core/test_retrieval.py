@@ -174,3 +174,22 @@ def test_one_rare_word_is_enough(engine: Engine) -> None:
     """A single distinctive word ("Chinchilla", from his post) does answer."""
     retrieval = engine.retriever.retrieve("Chinchilla?")
     assert retrieval.confident and retrieval.hits[0].doc_id == "2024-04-18-2"
+
+
+def test_urls_and_thousands_separators_in_analysis() -> None:
+    """Web addresses yield no terms; "1,000" is one number, as "1000" is."""
+    assert analyze("Code is publicly released at https://github.com/pytorch/fairseq/") == [
+        "code",
+        "public",
+        "releas",
+    ]
+    assert analyze("see science.org/doi/10.1126/sc… today") == []
+    assert analyze("only 1,000 carefully curated prompts") == ["1000", "care", "curat", "prompt"]
+
+
+def test_number_word_matches_its_digits(engine: Engine) -> None:
+    """ "a thousand examples" finds LIMA's "1,000 carefully curated prompts"."""
+    retrieval = engine.retriever.retrieve(
+        "any work on fine-tuning with just a thousand carefully picked examples?"
+    )
+    assert retrieval.confident and retrieval.hits[0].doc_id == "2305.11206"
