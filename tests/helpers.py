@@ -126,6 +126,9 @@ class FakeEngine:
     def find_papers(self, query: str, *, limit: int = 25) -> list[Paper]:
         return self.real.find_papers(query, limit=limit)
 
+    def resolve_paper(self, text: str) -> Paper | None:
+        return self.real.resolve_paper(text)
+
     def filter_papers(self, **filters: Any) -> list[Paper]:
         return self.real.filter_papers(**filters)
 

@@ -14,6 +14,12 @@ from bot.core.structured import StructuredMatcher
 from bot.core.text import content_words
 
 QUERY_FILTER_CUTOFF = 90.0  # partial_ratio for a title/alias to match a /papers query
+# partial_ratio a title or alias needs to be offered while typing: "atention sink" finds
+# "attention sinks" (92) while "weather" or "pizza" find nothing (< 70).
+FIND_CUTOFF = 75.0
+RESOLVE_CUTOFF = 88.0  # WRatio a typed /paper value needs against a whole title or alias
+RESOLVE_WHOLE_NAME = 70.0  # ratio against a whole title or alias, for values not a prefix
+RESOLVE_MIN_CHARS = 4  # shorter typed values resolve only as an exact alias ("RAG", "BLT")
 
 
 @dataclass(frozen=True, slots=True, eq=False)  # compared by identity: one per build
@@ -24,6 +30,7 @@ class Engine:
     retriever: Retriever
     structured: StructuredMatcher
     _names: dict[str, str]  # paper id -> "title alias alias ..." for fuzzy title search
+    _name_entries: tuple[tuple[str, str], ...]  # (processed title or alias, paper id), one each
 
     @classmethod
     def build(cls, kb: KnowledgeBase) -> Engine:
@@ -33,6 +40,11 @@ class Engine:
             retriever=Retriever.build(kb),
             structured=StructuredMatcher.build(kb),
             _names={p.id: " ".join((p.title, *p.aliases)) for p in kb.papers},
+            _name_entries=tuple(
+                (_fold(name), p.id)
+                for p in kb.papers_newest_first()
+                for name in (p.title, *p.aliases)
+            ),
         )
 
     def ask(self, question: str) -> Answer:
@@ -42,25 +54,76 @@ class Engine:
         )
 
     def find_papers(self, query: str, *, limit: int = 25) -> list[Paper]:
-        """Papers whose title or alias fuzzily matches ``query``, best first (for autocomplete).
+        """Papers whose title or alias matches ``query``, best first (for autocomplete).
 
-        An empty query returns the newest papers. An exact alias ("BART") comes before fuzzy
-        title matches, and a typo ("strreaming") still finds the title.
+        An empty query returns the newest papers. Each title and alias is scored on its own, so a
+        long title cannot dilute a short name: an exact alias ("BART") first, then names with a
+        word starting with the query, then fuzzy matches ("strreaming"); newest first on ties.
         """
-        if limit <= 0:
-            return []
-        if not utils.default_process(query):
-            return list(self.kb.papers_newest_first()[:limit])
-        exact = sorted(self.retriever.aliases.get(alias_key(query), ()))
+        return [paper for paper, _ in self._ranked_papers(query)[: max(limit, 0)]]
+
+    def resolve_paper(self, text: str) -> Paper | None:
+        """The paper ``text`` names (an arXiv id, an alias, or close to a title), or None.
+
+        Stricter than ``find_papers``: a value typed into /paper must name one paper, not merely
+        resemble some title.
+        """
+        by_id = self.kb.paper(text.strip())
+        if by_id is not None:
+            return by_id
+        exact = self._alias_papers(text)
+        if exact:
+            return exact[0]
+        processed = _fold(text)
+        if len(processed) < RESOLVE_MIN_CHARS:
+            return None
         hits = process.extract(
-            query,
-            self._names,
+            processed,
+            [name for name, _ in self._name_entries],
             scorer=fuzz.WRatio,
-            processor=utils.default_process,
-            limit=limit + len(exact),
+            processor=None,
+            score_cutoff=RESOLVE_CUTOFF,
+            limit=None,
         )
-        ids = list(dict.fromkeys([*exact, *(key for _, _, key in hits)]))[:limit]
-        return [paper for paper in map(self.kb.paper, ids) if paper is not None]
+        for name, _, index in hits:
+            # Close to a whole name ("megabyt", "attension sinks") or the start of a title
+            # ("trusting your evidence"); a word found inside a long title ("model") is not.
+            if fuzz.ratio(processed, name) >= RESOLVE_WHOLE_NAME or name.startswith(processed):
+                return self.kb.paper(self._name_entries[index][1])
+        return None
+
+    def _alias_papers(self, text: str) -> list[Paper]:
+        """Papers with ``text`` as an exact alias, newest first (bio works name the profile)."""
+        found = (self.kb.paper(i) for i in self.retriever.aliases.get(alias_key(text), ()))
+        papers = [p for p in found if p is not None]
+        return sorted(papers, key=lambda p: (p.date, p.id), reverse=True)
+
+    def _ranked_papers(self, query: str) -> list[tuple[Paper, float]]:
+        processed = _fold(query)
+        if not processed:
+            return [(p, 0.0) for p in self.kb.papers_newest_first()]
+        best: dict[str, tuple[int, float]] = {}  # paper id -> (match class, score); higher wins
+        for paper in self._alias_papers(query):
+            best[paper.id] = (3, 100.0)
+        hits = process.extract(
+            processed,
+            [name for name, _ in self._name_entries],
+            scorer=fuzz.partial_ratio,
+            processor=None,
+            score_cutoff=FIND_CUTOFF,
+            limit=None,
+        )
+        for name, score, index in hits:
+            paper_id = self._name_entries[index][1]
+            starts_word = name.startswith(processed) or f" {processed}" in name
+            best[paper_id] = max(best.get(paper_id, (0, 0.0)), (2 if starts_word else 1, score))
+        order = {p.id: rank for rank, p in enumerate(self.kb.papers_newest_first())}
+        ranked = sorted(best.items(), key=lambda kv: (-kv[1][0], -kv[1][1], order[kv[0]]))
+        return [
+            (paper, rank[1])
+            for paper_id, rank in ranked
+            if (paper := self.kb.paper(paper_id)) is not None
+        ]
 
     def filter_papers(
         self, *, year: int | None = None, topic: str | None = None, query: str | None = None
@@ -111,6 +174,11 @@ class Engine:
         """
         ids = self.retriever.paper_posts.get(paper.id, ())
         return [post for post in map(self.kb.post, ids) if post is not None]
+
+
+def _fold(text: str) -> str:
+    """rapidfuzz's default processing with runs of spaces folded ("LIMA: Less" -> "lima less")."""
+    return " ".join(utils.default_process(text).split())
 
 
 def load_engine(knowledge_dir: Path) -> Engine:

@@ -105,10 +105,7 @@ class PapersCog(commands.Cog):
         engine = self.bot.engine
         # Autocomplete sends an arXiv id, but the user may type anything: check it again.
         wanted = title.strip()
-        paper = engine.kb.paper(wanted)
-        if paper is None and wanted:
-            best = engine.find_papers(wanted, limit=1)
-            paper = best[0] if best else None
+        paper = engine.resolve_paper(wanted)
         if paper is None:
             await interaction.response.send_message(
                 NO_PAPER.format(title=embeds.truncate(embeds.escape_user_text(wanted), 200)),

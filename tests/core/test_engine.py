@@ -27,6 +27,42 @@ def test_find_papers_tolerates_typos_in_titles(engine: Engine) -> None:
     assert engine.find_papers("efficient streeming language models", limit=1)[0].id == "2309.17453"
 
 
+@pytest.mark.parametrize("query", ["weather", "xyzzy pizza", "pizza"])
+def test_find_papers_offers_nothing_for_unrelated_words(query: str, engine: Engine) -> None:
+    """Autocomplete stays empty rather than offering papers that do not match at all."""
+    assert engine.find_papers(query) == []
+
+
+def test_find_papers_scores_each_name_on_its_own(engine: Engine) -> None:
+    """A word of a long title ranks that title first ("streaming" -> the attention-sinks paper)."""
+    assert engine.find_papers("streaming", limit=1)[0].id == "2309.17453"
+    assert engine.find_papers("Lima less is more", limit=1)[0].id == "2305.11206"
+
+
+@pytest.mark.parametrize(
+    ("text", "paper_id"),
+    [
+        ("2305.07185", "2305.07185"),  # an arXiv id, as autocomplete sends it
+        ("kNN-LM", "1911.00172"),  # an exact alias
+        ("attension sinks", "2309.17453"),  # a misspelt alias
+        ("trusting your evidence", "2305.14739"),  # the start of a title
+        ("byte latent transformr", "2412.09871"),  # a misspelt whole title
+    ],
+)
+def test_resolve_paper_accepts_values_that_name_a_paper(
+    text: str, paper_id: str, engine: Engine
+) -> None:
+    """/paper's re-check: an id, an alias, a title's start or a near-whole name resolve."""
+    paper = engine.resolve_paper(text)
+    assert paper is not None and paper.id == paper_id
+
+
+@pytest.mark.parametrize("text", ["", "ba", "model", "language model", "streaming", "xyzzy"])
+def test_resolve_paper_refuses_values_that_only_resemble_a_title(text: str, engine: Engine) -> None:
+    """A short prefix or a word found inside some title does not name a paper."""
+    assert engine.resolve_paper(text) is None
+
+
 def test_find_papers_empty_query_gives_newest(engine: Engine) -> None:
     """An empty query lists the newest papers, up to the limit."""
     papers = engine.find_papers("  ", limit=3)

@@ -127,3 +127,13 @@ async def test_paper_rechecks_free_text_and_refuses_empty() -> None:
     itx.response.send_message.assert_awaited_once_with(
         NO_PAPER.format(title=""), ephemeral=True, allowed_mentions=NO_PINGS
     )
+
+
+async def test_paper_refuses_typed_text_that_names_no_paper() -> None:
+    """A typed value that merely resembles some title ("model") gets no card, only a hint."""
+    cog = _cog()
+    itx = make_interaction(cog.bot)
+    await cog.paper.callback(cog, itx, title="model")
+    itx.response.send_message.assert_awaited_once_with(
+        NO_PAPER.format(title="model"), ephemeral=True, allowed_mentions=NO_PINGS
+    )
