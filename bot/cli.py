@@ -111,6 +111,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 1
     except KeyboardInterrupt:
         return 130
+    except BrokenPipeError:
+        # The reader left (`... | head`): not an error of ours. Point stdout at devnull so the
+        # interpreter's final flush does not raise again (the recipe in Python's signal docs).
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 141
 
 
 # --- knowledge (issue 3) ---------------------------------------------------------------------

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import io
 import json
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -141,3 +143,23 @@ def test_eval_bad_question_file(tmp_path: Path, capsys: pytest.CaptureFixture[st
     """A missing question file is a clear error."""
     assert main(["eval", "--questions", str(tmp_path / "none.yaml")]) == 1
     assert "cannot read the question file" in capsys.readouterr().err
+
+
+def test_ask_stdin_stops_quietly_when_the_reader_leaves() -> None:
+    """`ask --json - | head` ends with exit 141 and no traceback when the pipe closes early."""
+    questions = "What is BART?\n" * 400  # ~400 KB of answers: far more than a pipe buffers
+    with subprocess.Popen(
+        [sys.executable, "-m", "bot", "ask", "--json", "-"],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+    ) as proc:
+        assert proc.stdin is not None and proc.stdout is not None and proc.stderr is not None
+        proc.stdin.write(questions.encode())
+        proc.stdin.close()
+        first = proc.stdout.readline()
+        proc.stdout.close()
+        stderr = proc.stderr.read().decode()
+        assert proc.wait(timeout=60) == 141
+    assert json.loads(first)["question"] == "What is BART?"
+    assert "Traceback" not in stderr
