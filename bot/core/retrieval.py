@@ -84,8 +84,9 @@ MIN_ALIAS_COVERAGE = 0.35  # a named alias is strong evidence: MIN_COVERAGE - 0.
 MAX_QUERY_WORDS = 64  # a 10k-character question is cut, not scored word by word
 _POST_INTENT = frozenset(
     """
-    announce announced feel feels opinion post posted posts said say says share shared think
-    thinks thought tweet tweeted tweets view views
+    announce announced believe believes feel feels opinion opinions post posted posts reckon
+    said say says share shared take takes think thinks thought thoughts tweet tweeted tweets view
+    views
     """.split()  # noqa: SIM905 - a word list reads better as text
 )
 
@@ -149,7 +150,8 @@ def post_document(post: Post, *, thread_head: str = "") -> IndexedDocument:
     context a reply lives in: "2/5" of the Diplomacy thread is about Diplomacy) and the link card
     count less."""
     quoted = f"{post.quoted.name} {post.quoted.text}" if post.quoted else ""
-    thread = thread_head
+    # The word itself too, so "the Diplomacy thread" finds the thread's posts, not a paper.
+    thread = f"thread {thread_head}" if post.thread is not None else ""
     return IndexedDocument(
         post.id,
         {

@@ -38,13 +38,14 @@ ENGLISH_STOPWORDS = frozenset(
 # they say how someone asks, not what about, and would otherwise count as unknown information.
 CHAT_STOPWORDS = frozenset(
     """
-    get gets getting got gotten take takes taking took taken make makes making made give gives
-    giving gave given come comes coming came go goes going went gone put puts putting keep keeps
-    keeping kept let lets letting use uses using used try tries trying tried stop stops stopping
-    stopped pick picks picking picked start starts starting started call calls called seem seems
-    seemed happen happens happened become becomes became turn turns turned help helps helped
-    ever still already even also again anyway around away back enough instead almost often
-    always never sometimes usually ones someone anybody somebody everyone whatever whichever
+    do done get gets getting got gotten take takes taking took taken make makes making made give
+    gives giving gave given come comes coming came go goes going went gone put puts putting keep
+    keeps keeping kept let lets letting use uses using used try tries trying tried stop stops
+    stopping stopped pick picks picking picked start starts starting started call calls called
+    seem seems seemed happen happens happened become becomes became turn turns turned help helps
+    helped ever still already even also again anyway around away back enough instead almost
+    often always never sometimes usually ones someone anybody somebody everyone whatever
+    whichever thoughts opinion opinions believe believes reckon feel feels
     """.split()  # noqa: SIM905 - a word list reads better as text
 )
 DOMAIN_STOPWORDS = frozenset(

@@ -30,6 +30,10 @@ GOLDEN_TOP1 = [
     ("post", "What did he say about peer review?", "2021-08-27-1"),
     ("post", "did the Diplomacy agent manage to pass for a human?", "2022-11-22-4"),
     ("post", "Did he say anything about Chinchilla optimal training?", "2024-04-18-2"),
+    ("post", "what's his take on small LLMs", "2024-04-19-1"),  # an opinion asks for his posts
+    ("post", "what are his thoughts on arxiv", "2021-08-27-1"),
+    ("post", "Tell me about the diplomacy thread", "2022-11-22-5"),  # "thread" is indexed
+    ("paraphrase", "Has he done anything on speech?", "2510.06195"),  # "done" is chat filler
 ]
 
 DECLINED = [
