@@ -187,9 +187,20 @@ def bench_corpus(
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--knowledge", type=Path, default=DEFAULT_KNOWLEDGE_DIR)
-    parser.add_argument("--sizes", type=int, nargs="*", default=list(SIZES))
+    parser = argparse.ArgumentParser(
+        description=__doc__.split("\n\n")[0].replace("\n", " "),
+        formatter_class=argparse.ArgumentDefaultsHelpFormatter,
+    )
+    parser.add_argument(
+        "--knowledge", type=Path, default=DEFAULT_KNOWLEDGE_DIR, help="knowledge directory"
+    )
+    parser.add_argument(
+        "--sizes",
+        type=int,
+        nargs="*",
+        default=list(SIZES),
+        help="synthetic corpus sizes; none (`--sizes`) times the real knowledge base only",
+    )
     args = parser.parse_args()
 
     kb = load_knowledge(args.knowledge)
