@@ -15,6 +15,7 @@ from bot.core.diff import KnowledgeDiff, Ref
 from bot.core.knowledge import KnowledgeSummary
 from bot.core.models import Answer, Citation, KnowledgeBase, Paper, Post
 from bot.core.pages import Page
+from bot.core.text import render_latex
 from bot.errors import Problem
 from bot.limits import (
     EMBED_DESCRIPTION_LIMIT,
@@ -52,7 +53,6 @@ _BOUNDARIES = (
     re.compile(r"[.!?][\"')\]]*[ \t]+"),
     re.compile(r"[ \t]+"),
 )
-_LATEX_PERCENT = re.compile(r"\\%")
 # Knowledge text is trusted but not markdown: escape what would restyle it, keep [text](url) links.
 _MARKDOWN_CHARS = re.compile(r"([\\*_~|`])")
 _MARKDOWN_LINE_START = re.compile(r"^(#{1,3}\s|>|-#\s)", re.MULTILINE)
@@ -83,8 +83,9 @@ def escape_user_text(text: str) -> str:
 
 
 def plain_text(text: str) -> str:
-    """Render knowledge text for Discord: drop LaTeX ``$`` and ``\\%``, escape styling marks."""
-    text = _LATEX_PERCENT.sub("%", text).replace("$", "")
+    """Render knowledge text for Discord: LaTeX as plain text (the core's rendering), styling
+    marks escaped."""
+    text = render_latex(text)
     text = _MARKDOWN_CHARS.sub(r"\\\1", text)
     return _MARKDOWN_LINE_START.sub(r"\\\1", text)
 

@@ -237,6 +237,17 @@ def test_paper_card_shows_every_part() -> None:
     ]
 
 
+def test_paper_card_renders_latex_as_the_core_does() -> None:
+    """Abstract LaTeX ($k$NN, \\%, TeX quotes, \\sim) reads as plain text on the card."""
+    paper = replace(
+        BART, abstract=r"A $k$NN model keeps 95\% of tokens as a ``sink'' with $\sim$2x memory."
+    )
+    # "~" stays escaped for Discord's markdown ("~~" is strikethrough); it displays as "~".
+    assert embeds.paper_embed(paper, []).description == (
+        'A kNN model keeps 95% of tokens as a "sink" with \\~2x memory.'
+    )
+
+
 def test_paper_note_is_shown_on_card_and_in_lists() -> None:
     """A paper's note (the doubtful Llama 4 write-up) is shown wherever the paper is."""
     note = "⚠️ Doubtful provenance: a community write-up, not an official Meta report."
