@@ -367,7 +367,7 @@ def about_embed(kb: KnowledgeBase, *, summary: KnowledgeSummary, bot_name: str) 
         if paper.note:
             value += f"\n{note_line(paper)}"
         embed.add_field(name="Newest paper", value=truncate(value, 1024), inline=False)
-    posts = sorted(kb.posts, key=lambda p: (p.date, p.id), reverse=True)
+    posts = kb.posts_newest_first()
     if posts:
         embed.add_field(name="Newest post", value=truncate(post_line(posts[0]), 1024), inline=False)
     embed.add_field(

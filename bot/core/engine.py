@@ -94,9 +94,8 @@ class Engine:
 
     def _alias_papers(self, text: str) -> list[Paper]:
         """Papers with ``text`` as an exact alias, newest first (bio works name the profile)."""
-        found = (self.kb.paper(i) for i in self.retriever.aliases.get(alias_key(text), ()))
-        papers = [p for p in found if p is not None]
-        return sorted(papers, key=lambda p: (p.date, p.id), reverse=True)
+        ids = self.retriever.aliases.get(alias_key(text), frozenset())
+        return [p for p in self.kb.papers_newest_first() if p.id in ids] if ids else []
 
     def _ranked_papers(self, query: str) -> list[tuple[Paper, float]]:
         processed = _fold(query)

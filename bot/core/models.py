@@ -6,7 +6,7 @@ Past the loader nothing handles raw dicts: every module works with these.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Literal
+from typing import Literal, TypeVar
 
 SourceKind = Literal["paper", "post", "profile"]
 
@@ -88,10 +88,15 @@ class KnowledgeBase:
     posts: tuple[Post, ...]
     _papers_by_id: dict[str, Paper] = field(init=False, repr=False, compare=False)
     _posts_by_id: dict[str, Post] = field(init=False, repr=False, compare=False)
+    _papers_newest: tuple[Paper, ...] = field(init=False, repr=False, compare=False)
+    _posts_newest: tuple[Post, ...] = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "_papers_by_id", {p.id: p for p in self.papers})
         object.__setattr__(self, "_posts_by_id", {p.id: p for p in self.posts})
+        # Newest first, ties broken by id (also newest first); sorted once, read on every list.
+        object.__setattr__(self, "_papers_newest", _newest_first(self.papers))
+        object.__setattr__(self, "_posts_newest", _newest_first(self.posts))
 
     def paper(self, paper_id: str) -> Paper | None:
         """Return the paper with this arXiv id, or None."""
@@ -108,7 +113,18 @@ class KnowledgeBase:
 
     def papers_newest_first(self) -> tuple[Paper, ...]:
         """Papers sorted newest first; ties broken by arXiv id, also newest first."""
-        return tuple(sorted(self.papers, key=lambda p: (p.date, p.id), reverse=True))
+        return self._papers_newest
+
+    def posts_newest_first(self) -> tuple[Post, ...]:
+        """Posts sorted newest first; ties broken by post id, also newest first."""
+        return self._posts_newest
+
+
+_Dated = TypeVar("_Dated", Paper, Post)
+
+
+def _newest_first(records: tuple[_Dated, ...]) -> tuple[_Dated, ...]:
+    return tuple(sorted(records, key=lambda r: (r.date, r.id), reverse=True))
 
 
 @dataclass(frozen=True, slots=True)

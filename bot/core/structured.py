@@ -248,7 +248,7 @@ class StructuredMatcher:
         ]
         if rest:
             return None
-        posts = tuple(sorted(self.kb.posts, key=lambda p: (p.date, p.id), reverse=True))
+        posts = self.kb.posts_newest_first()
         return PostList(posts, self._how_many_recent(text) if recent else None)
 
     def _paper_list(self, text: str) -> PaperList | None:
