@@ -15,7 +15,7 @@ from typing import Literal
 from rapidfuzz import fuzz, process
 
 from bot.core.models import KnowledgeBase, Paper, Post
-from bot.core.text import STOPWORDS, normalize, stem, tokenize
+from bot.core.text import NUMBER_WORDS, STOPWORDS, normalize, stem, tokenize
 
 ProfileAspect = Literal["location", "joined", "handle", "bio"]
 FactAspect = Literal["authors", "date", "venue", "link"]
@@ -24,8 +24,9 @@ LIST_LIMIT = 10  # papers cited in one list answer; the rest are counted in the 
 DEFAULT_RECENT = 5
 AUTHOR_CUTOFF = 85.0  # rapidfuzz ratio for a name in the question to count as a co-author
 
-_NUMBERS = {"one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7}
-_NUMBERS.update({"eight": 8, "nine": 9, "ten": 10})
+# "his latest three papers": the number words up to ten ("one" is a stopword in retrieval, so
+# text.NUMBER_WORDS leaves it out; here it is a count).
+_NUMBERS = {"one": 1} | {w: int(d) for w, d in NUMBER_WORDS.items() if int(d) <= 10}
 _LIST_CUE = re.compile(
     r"\b(papers|publications|articles|works|published|publish|wrote|written|list|how many|"
     r"co-?authored|co-?wrote|collaborat\w*|worked with|work with|done with|done on|worked on|"
