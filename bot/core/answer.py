@@ -162,7 +162,12 @@ def decline(question: str, *, reason: str = "", suggestions: tuple[str, ...] = (
     if suggestions:
         text += " Perhaps you meant: " + "; ".join(suggestions) + "?"
     return Answer(
-        question=question, text=text, citations=(), declined=True, suggestions=suggestions
+        question=question,
+        text=text,
+        citations=(),
+        declined=True,
+        suggestions=suggestions,
+        confidence=None,
     )
 
 

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
 from rapidfuzz import fuzz, process, utils
 
 from bot.core.answer import answer_question
-from bot.core.models import Answer, KnowledgeBase, Paper, Post
+from bot.core.models import Answer, KnowledgeBase, Paper, Post, Turn
 from bot.core.retrieval import Retriever, alias_key
 from bot.core.structured import StructuredMatcher
 from bot.core.text import content_words
@@ -47,8 +48,11 @@ class Engine:
             ),
         )
 
-    def ask(self, question: str) -> Answer:
-        """Answer ``question`` with citations, or decline; never raises on any string."""
+    def ask(self, question: str, *, history: Sequence[Turn] = ()) -> Answer:
+        """Answer ``question`` with citations, or decline; never raises on any string.
+
+        ``history`` holds the earlier turns of the same conversation, oldest first.
+        """
         return answer_question(
             question, kb=self.kb, retriever=self.retriever, structured=self.structured
         )

@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 from typing import Literal, TypeVar
 
 SourceKind = Literal["paper", "post", "profile"]
+Confidence = Literal["high", "low"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -159,3 +160,16 @@ class Answer:
     statements: tuple[Statement, ...] = ()
     intro: str = ""  # a lead-in line without a citation (e.g. "His 5 most recent papers:")
     suggestions: tuple[str, ...] = ()  # close matches offered with a decline
+    # "high": answered; "low": a tentative answer ("Not sure this is what you mean ...");
+    # None when declined.
+    confidence: Confidence | None = "high"
+    resolved: str = ""  # the question as it was read (a follow-up made explicit); "" = as asked
+    notes: tuple[str, ...] = ()  # caveats every interface shows (e.g. a doubtful record)
+
+
+@dataclass(frozen=True, slots=True)
+class Turn:
+    """One earlier turn of a conversation: what was asked and the ids its answer cited."""
+
+    question: str
+    cited: tuple[str, ...] = ()
