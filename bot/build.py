@@ -182,7 +182,7 @@ def _read_existing(path: Path, shown: str) -> tuple[Any, list[Problem]]:
 
 def profile_record(profile: Profile) -> dict[str, Any]:
     """Return the profile as the mapping written to profile.yaml."""
-    return {
+    record: dict[str, Any] = {
         "name": profile.name,
         "handle": profile.handle,
         "url": profile.url,
@@ -191,6 +191,19 @@ def profile_record(profile: Profile) -> dict[str, Any]:
         "joined": profile.joined,
         "works": list(profile.works),
     }
+    if profile.counts is not None:
+        counts = profile.counts
+        record["counts"] = {
+            key: value
+            for key, value in (
+                ("captured", counts.captured),
+                ("posts", counts.posts),
+                ("following", counts.following),
+                ("followers", counts.followers),
+            )
+            if value is not None
+        }
+    return record
 
 
 def paper_record(paper: Paper) -> dict[str, Any]:

@@ -16,12 +16,21 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 from bot.core import schema
-from bot.core.models import KnowledgeBase, Paper, Post, Profile, QuotedPost, Thread
+from bot.core.models import (
+    KnowledgeBase,
+    Paper,
+    Post,
+    Profile,
+    ProfileCounts,
+    QuotedPost,
+    Thread,
+)
 from bot.core.yamlio import (
     Checker,
     Mark,
     MarkedDict,
     MarkedList,
+    describe,
     did_you_mean,
     is_https_url,
     read_yaml,
@@ -102,12 +111,20 @@ def load_knowledge(
     posts = _records(data, check, key="posts", build=_post, ids=ids, failed=problems)
     problems.extend(check.problems)
 
+    synonyms: tuple[tuple[str, ...], ...] = ()
+    if (directory / schema.SYNONYMS_FILE).exists():  # optional: no file, no expansions
+        data, check = read(schema.SYNONYMS_FILE)
+        synonyms = _synonyms(data, check, failed=problems)
+        problems.extend(check.problems)
+
     if problems or profile is None:
         # File by file (profile, papers, posts), then top to bottom, so editors can walk them.
         files = {name: n for n, name in enumerate(dict.fromkeys(p.path for p in problems))}
         problems.sort(key=lambda p: (files[p.path], p.line or 0, p.col or 0))
         raise KnowledgeError(problems)
-    return KnowledgeBase(profile=profile, papers=tuple(papers), posts=tuple(posts))
+    return KnowledgeBase(
+        profile=profile, papers=tuple(papers), posts=tuple(posts), synonyms=synonyms
+    )
 
 
 def _file_failed(problems: list[Problem], check: Checker) -> bool:
@@ -226,6 +243,7 @@ def _profile(data: Any, check: Checker) -> Profile | None:
     location = check.string(m, "location", where=where, allow_empty=True)
     joined = _month(m, "joined", check, where=where)
     works = _strings(m, "works", check, where=where, required=True)
+    counts = _counts(m, check, where=where) if "counts" in m else None
     if (
         len(check.problems) > before
         or name is None
@@ -237,8 +255,106 @@ def _profile(data: Any, check: Checker) -> Profile | None:
     ):
         return None
     return Profile(
-        name=name, handle=handle, url=url, bio=bio, location=location, joined=joined, works=works
+        name=name,
+        handle=handle,
+        url=url,
+        bio=bio,
+        location=location,
+        joined=joined,
+        works=works,
+        counts=counts,
     )
+
+
+def _counts(m: MarkedDict, check: Checker, *, where: str) -> ProfileCounts | None:
+    where = f"{where}.counts"
+    counts = check.mapping(m["counts"], m.value_marks["counts"], where=where)
+    if counts is None:
+        return None
+    check.keys(counts, allowed=schema.COUNTS_KEYS, required=schema.COUNTS_REQUIRED, where=where)
+    captured = check.string(counts, "captured", where=where)
+    if captured is not None and not (
+        schema.YEAR_RE.match(captured)
+        or schema.MONTH_RE.match(captured)
+        or schema.DAY_RE.match(captured)
+    ):
+        check.problem(
+            counts.value_marks["captured"],
+            f"{where}: captured must be YYYY, YYYY-MM or YYYY-MM-DD, got {captured!r}",
+        )
+        captured = None
+    values = {
+        key: check.integer(
+            counts, key, where=where, required=False, minimum=0, maximum=schema.MAX_COUNT
+        )
+        for key in ("posts", "following", "followers")
+    }
+    if captured is None:
+        return None
+    return ProfileCounts(captured=captured, **values)
+
+
+# --- synonyms ----------------------------------------------------------------------------------
+
+
+def _synonyms(data: Any, check: Checker, *, failed: list[Problem]) -> tuple[tuple[str, ...], ...]:
+    """The groups of synonyms.yaml: each 2+ distinct terms; a term in two groups is a problem."""
+    if data is None:
+        if not _file_failed(failed, check):
+            check.problem(None, "file is empty: expected a top-level 'synonyms' list")
+        return ()
+    top = check.mapping(data, Mark(1, 1), where="the file")
+    if top is None:
+        return ()
+    check.keys(top, allowed=("synonyms",), required=("synonyms",))
+    groups = (
+        check.sequence(top["synonyms"], top.value_marks["synonyms"], where="synonyms")
+        if "synonyms" in top
+        else None
+    )
+    if groups is None:
+        return ()
+    if len(groups) > schema.SYNONYM_GROUPS_MAX:
+        check.problem(
+            groups.mark, f"synonyms: at most {schema.SYNONYM_GROUPS_MAX} groups, got {len(groups)}"
+        )
+        return ()
+    seen: dict[str, Mark] = {}
+    result: list[tuple[str, ...]] = []
+    for i, group in enumerate(groups):
+        where = f"synonyms[{i}]"
+        items = check.sequence(group, groups.item_marks[i], where=where)
+        if items is None:
+            continue
+        terms: list[str] = []
+        for j, term in enumerate(items):
+            mark = items.item_marks[j]
+            if not isinstance(term, str) or not term.strip():
+                shown = describe(term, items.raw_items[j])
+                check.problem(mark, f"{where}[{j}] must be a non-empty string, got {shown}")
+                continue
+            if len(term) > schema.SYNONYM_TERM_MAX_CHARS:
+                check.problem(
+                    mark, f"{where}[{j}] is longer than {schema.SYNONYM_TERM_MAX_CHARS} characters"
+                )
+                continue
+            key = " ".join(term.casefold().split())
+            if key in seen:
+                first = seen[key]
+                check.problem(
+                    mark, f"{where}[{j}]: {term!r} is already in a group (line {first.line})"
+                )
+                continue
+            seen[key] = mark
+            terms.append(term)
+        if len(items) < 2 or len(items) > schema.SYNONYM_GROUP_MAX:
+            check.problem(
+                items.mark,
+                f"{where} must list 2 to {schema.SYNONYM_GROUP_MAX} terms, got {len(items)}",
+            )
+        elif len(terms) >= 2:
+            result.append(tuple(terms))
+    return tuple(result)
 
 
 # --- papers ------------------------------------------------------------------------------------
