@@ -7,7 +7,7 @@ numbered sources, splitting within Discord's limits, escaping — is unit-tested
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 
 import discord
 
@@ -193,15 +193,9 @@ def _question_title(question: str) -> str:
     return truncate(escape_user_text(" ".join(question.split())), EMBED_TITLE_LIMIT)
 
 
-def answer_embeds(answer: Answer, *, notes: Mapping[str, str] | None = None) -> list[discord.Embed]:
-    """The answer as embeds: the text (split within 4096), then the numbered sources as fields.
-
-    ``notes`` maps a paper id to its caveat, shown under the cited paper unless the answer
-    already states it.
-    """
-    said = " ".join(f"{answer.intro} {answer.text}".split())
-    # The answerer may quote a note (or its start) itself; don't repeat it under the source.
-    notes = {k: v for k, v in (notes or {}).items() if " ".join(v.split())[:60] not in said}
+def answer_embeds(answer: Answer) -> list[discord.Embed]:
+    """The answer as embeds: the text (split within 4096), then the numbered sources as fields,
+    each with its caveat (a cited paper's note) under it."""
     colour = DECLINE_COLOUR if answer.declined else ANSWER_COLOUR
     body = plain_text(answer.text.strip())
     if answer.intro:
@@ -215,10 +209,7 @@ def answer_embeds(answer: Answer, *, notes: Mapping[str, str] | None = None) -> 
     if answer.question.strip():
         embeds[0].title = _question_title(answer.question)
 
-    lines = [
-        source_line(n, c, note=notes.get(c.id, "") if c.kind == "paper" else "")
-        for n, c in enumerate(answer.citations, start=1)
-    ]
+    lines = [source_line(n, c, note=c.note) for n, c in enumerate(answer.citations, start=1)]
     for i, block in enumerate(_pack_lines(lines, EMBED_FIELD_VALUE_LIMIT)):
         name = SOURCES_NAME if i == 0 else SOURCES_MORE_NAME
         last = embeds[-1]
@@ -233,16 +224,9 @@ def answer_embeds(answer: Answer, *, notes: Mapping[str, str] | None = None) -> 
     return embeds
 
 
-def answer_messages(
-    answer: Answer, *, notes: Mapping[str, str] | None = None
-) -> list[list[discord.Embed]]:
+def answer_messages(answer: Answer) -> list[list[discord.Embed]]:
     """The answer as messages, each within Discord's per-message limits; the first one replies."""
-    return pack_messages(answer_embeds(answer, notes=notes))
-
-
-def paper_notes(kb: KnowledgeBase) -> dict[str, str]:
-    """Each noted paper's caveat by id, for answer_messages."""
-    return {p.id: p.note for p in kb.papers if p.note}
+    return pack_messages(answer_embeds(answer))
 
 
 # --- papers -------------------------------------------------------------------------------

@@ -13,6 +13,16 @@ Confidence = Literal["high", "low"]
 
 
 @dataclass(frozen=True, slots=True)
+class ProfileCounts:
+    """The counts the profile page showed when it was captured."""
+
+    captured: str  # when the page was captured: YYYY, YYYY-MM or YYYY-MM-DD
+    posts: int | None = None
+    following: int | None = None
+    followers: int | None = None
+
+
+@dataclass(frozen=True, slots=True)
 class Profile:
     """The researcher's public profile, as captured from X."""
 
@@ -23,6 +33,7 @@ class Profile:
     location: str
     joined: str  # YYYY-MM
     works: tuple[str, ...]  # the works the bio names, e.g. "BART", "kNN-LM"
+    counts: ProfileCounts | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -87,6 +98,7 @@ class KnowledgeBase:
     profile: Profile
     papers: tuple[Paper, ...]
     posts: tuple[Post, ...]
+    synonyms: tuple[tuple[str, ...], ...] = ()  # groups of equivalent terms (synonyms.yaml)
     _papers_by_id: dict[str, Paper] = field(init=False, repr=False, compare=False)
     _posts_by_id: dict[str, Post] = field(init=False, repr=False, compare=False)
     _papers_newest: tuple[Paper, ...] = field(init=False, repr=False, compare=False)
@@ -139,6 +151,7 @@ class Citation:
     url: str
     text: str  # the post's own text for a post; the cited excerpt for a paper or the profile
     score: float
+    note: str = ""  # a caveat to show with the source (a doubtful record); "" when none
 
 
 @dataclass(frozen=True, slots=True)
@@ -164,7 +177,7 @@ class Answer:
     # None when declined.
     confidence: Confidence | None = "high"
     resolved: str = ""  # the question as it was read (a follow-up made explicit); "" = as asked
-    notes: tuple[str, ...] = ()  # caveats every interface shows (e.g. a doubtful record)
+    notes: tuple[str, ...] = ()  # the citations' caveats, "[n] caveat", for every interface
 
 
 @dataclass(frozen=True, slots=True)
