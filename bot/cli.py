@@ -22,7 +22,13 @@ if TYPE_CHECKING:
     from bot.core.engine import Engine
 
 DEFAULT_KNOWLEDGE_DIR = Path(__file__).resolve().parent.parent / "knowledge"
-DEFAULT_QUESTIONS = Path(__file__).resolve().parent.parent / "eval" / "questions.yaml"
+EVAL_DIR = Path(__file__).resolve().parent.parent / "eval"
+DEFAULT_EVAL_FILES = ("dev.yaml", "questions.yaml", "holdout.yaml")
+DEFAULT_CALIBRATION_FILES = ("dev.yaml",)
+DEFAULT_RANKING_FILES = ("questions.yaml",)  # more phrasings for the ranker only
+FROZEN_FILES = ("test.yaml", "holdout.yaml")
+# "what each layer adds": each is switched off in turn (see bot.core.retrieval.Layers)
+ABLATIONS = ("semantic", "typo", "synonyms", "aliases", "learned")
 
 
 class _Parser(argparse.ArgumentParser):
@@ -70,17 +76,42 @@ def build_parser() -> argparse.ArgumentParser:
     _add_knowledge_option(p)
     p.set_defaults(handler=_cmd_chat)
 
-    p = sub.add_parser("eval", help="score the retriever on eval/questions.yaml beside baselines")
+    p = sub.add_parser(
+        "eval", help="score answers on question files beside bm25s (default: dev + regression)"
+    )
     p.add_argument(
-        "--questions",
+        "files",
         metavar="FILE",
         type=Path,
-        default=DEFAULT_QUESTIONS,
-        help="evaluation set (default: eval/questions.yaml; eval/holdout.yaml is the held-out set)",
+        nargs="*",
+        help="question files (default: eval/dev.yaml eval/questions.yaml eval/holdout.yaml)",
     )
     p.add_argument("--misses", action="store_true", help="also list the questions we get wrong")
+    p.add_argument(
+        "--layers", action="store_true", help="also score with each retrieval layer switched off"
+    )
     _add_knowledge_option(p)
     p.set_defaults(handler=_cmd_eval)
+
+    p = sub.add_parser(
+        "calibrate", help="refit the ranker and the answer-or-decline decision on dev questions"
+    )
+    p.add_argument(
+        "files",
+        metavar="FILE",
+        type=Path,
+        nargs="*",
+        help="question files to fit on (default: eval/dev.yaml)",
+    )
+    p.add_argument(
+        "--ranking",
+        metavar="FILE",
+        type=Path,
+        action="append",
+        help="more question files for the ranker only (default: eval/questions.yaml)",
+    )
+    _add_knowledge_option(p)
+    p.set_defaults(handler=_cmd_calibrate)
 
     # --- Discord (issue 5) ---
     p = sub.add_parser("run", help="run the Discord bot (token from DISCORD_TOKEN)")
@@ -186,8 +217,11 @@ def answer_to_json(answer: Answer) -> dict[str, object]:
     """The ``ask --json`` object; its keys and their order are a contract with other tools."""
     return {
         "question": answer.question,
+        "resolved": answer.resolved or answer.question,
         "answer": "\n".join(part for part in (answer.intro, answer.text) if part),
         "declined": answer.declined,
+        "confidence": answer.confidence,
+        "notes": list(answer.notes),
         "citations": [
             {
                 "kind": c.kind,
@@ -197,6 +231,7 @@ def answer_to_json(answer: Answer) -> dict[str, object]:
                 "url": c.url,
                 "text": c.text,
                 "score": c.score,
+                "note": c.note,
             }
             for c in answer.citations
         ],
@@ -204,13 +239,18 @@ def answer_to_json(answer: Answer) -> dict[str, object]:
 
 
 def format_answer(answer: Answer) -> str:
-    """The answer for a person: the text, then a numbered source list with links."""
-    lines = [part for part in (answer.intro, answer.text) if part]
+    """The answer for a person: the text, then a numbered source list with links and caveats."""
+    lines = []
+    if answer.resolved and answer.resolved != answer.question:
+        lines.append(f"(read as: {answer.resolved})")
+    lines += [part for part in (answer.intro, answer.text) if part]
     if answer.citations:
         lines += ["", "Sources:"]
         for number, c in enumerate(answer.citations, start=1):
             when = f" ({c.date})" if c.date else ""
             lines.append(f"  [{number}] {c.title}{when} {c.url}")
+            if c.note:
+                lines.append(f"      note: {c.note}")
     return "\n".join(lines)
 
 
@@ -232,29 +272,80 @@ def _cmd_chat(args: argparse.Namespace) -> int:
 
 
 def _cmd_eval(args: argparse.Namespace) -> int:
-    from bot.core.baselines import BM25sBaseline, TitleFuzzBaseline
-    from bot.core.engine import load_engine
-    from bot.core.evaluation import engine_ranker, evaluate, format_reports, load_questions, misses
+    from bot.core.baselines import BM25sBaseline
+    from bot.core.engine import Engine
+    from bot.core.evaluation import (
+        answer_outcome,
+        evaluate,
+        format_layers,
+        format_reports,
+        load_questions,
+        misses,
+        ranking_system,
+    )
+    from bot.core.knowledge import load_knowledge
+    from bot.core.retrieval import Layers
 
-    questions = load_questions(args.questions)
-    engine = load_engine(args.knowledge)
-    bm25 = BM25sBaseline.build(engine.kb)
-    titles = TitleFuzzBaseline.build(engine.kb)
-    ours = engine_ranker(engine)
-    reports = [
-        evaluate("ours", ours, questions),
-        evaluate(bm25.name, bm25.rank, questions),
-        evaluate(titles.name, titles.rank, questions),
-    ]
-    shown = args.questions.resolve()
-    if shown.is_relative_to(DEFAULT_QUESTIONS.parent.parent):
-        shown = shown.relative_to(DEFAULT_QUESTIONS.parent.parent)
-    print(f"{len(questions)} questions from {shown}")
-    print(format_reports(reports))
-    if args.misses:
-        print("\nMisses (ours):")
-        for line in misses(ours, questions) or ["none"]:
-            print(f"  {line}")
+    files = args.files or [EVAL_DIR / name for name in DEFAULT_EVAL_FILES]
+    sets = [(path, load_questions(path)) for path in files]
+    kb = load_knowledge(args.knowledge)
+    engine = Engine.build(kb)
+    bm25 = BM25sBaseline.build(kb)
+    variants = (
+        [(f"without {name}", Engine.build(kb, layers=Layers.without(name))) for name in ABLATIONS]
+        if args.layers
+        else []
+    )
+
+    def ours(e: Engine):  # type: ignore[no-untyped-def]
+        return lambda question: answer_outcome(e.ask(question))
+
+    for i, (path, questions) in enumerate(sets):
+        if i:
+            print()
+        answerable = sum(bool(q.gold) for q in questions)
+        print(
+            f"{_shown_path(path)}: {len(questions)} questions "
+            f"({answerable} answerable, {len(questions) - answerable} out of scope)"
+        )
+        print()
+        reports = [
+            evaluate("ours", ours(engine), questions),
+            evaluate(bm25.name, ranking_system(bm25.rank), questions),
+        ]
+        print(format_reports(reports))
+        if variants:
+            rows = [("all layers", reports[0].overall)]
+            rows += [(label, evaluate(label, ours(e), questions).overall) for label, e in variants]
+            print()
+            print(format_layers(rows))
+        if args.misses:
+            print("\nMisses (ours):")
+            for line in misses(ours(engine), questions) or ["none"]:
+                print(f"  {line}")
+    return 0
+
+
+def _shown_path(path: Path) -> str:
+    """``path`` relative to the repository when inside it, else as given."""
+    resolved = path.resolve()
+    root = EVAL_DIR.parent
+    return str(resolved.relative_to(root)) if resolved.is_relative_to(root) else str(path)
+
+
+def _cmd_calibrate(args: argparse.Namespace) -> int:
+    from bot.core.calibration import calibrate
+    from bot.core.evaluation import load_questions
+    from bot.core.knowledge import load_knowledge
+
+    files = args.files or [EVAL_DIR / name for name in DEFAULT_CALIBRATION_FILES]
+    ranking = args.ranking or [EVAL_DIR / name for name in DEFAULT_RANKING_FILES]
+    if any(path.name in FROZEN_FILES for path in (*files, *ranking)):
+        raise BotError("eval/test.yaml and eval/holdout.yaml are never fitted on")
+    questions = [q for path in files for q in load_questions(path)]
+    extra = [q for path in ranking for q in load_questions(path)]
+    for line in calibrate(load_knowledge(args.knowledge), questions, ranking=extra):
+        print(line)
     return 0
 
 
