@@ -93,7 +93,9 @@ def make_kb(
 
 def paper_citation(paper: Paper = BART) -> Citation:
     """A citation of a paper, as the answerer builds it."""
-    return Citation("paper", paper.id, paper.title, paper.date, paper.url, paper.abstract, 1.0)
+    return Citation(
+        "paper", paper.id, paper.title, paper.date, paper.url, paper.abstract, 1.0, paper.note
+    )
 
 
 def post_citation(post: Post = POST) -> Citation:
