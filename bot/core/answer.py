@@ -67,9 +67,10 @@ CUE_BONUS = 2.5  # how much a sentence of the asked-for kind outweighs one more 
 SUGGEST_COVERAGE = 0.30
 SUGGEST_MIN_MATCHED = 2
 
+# The name comes from the profile (``covers``): no code names a particular researcher.
 COVERS = (
-    "I answer questions about Mike Lewis's research: his papers (titles, abstracts, co-authors, "
-    "years, topics), his posts on X and his public profile."
+    "I answer questions about {name}'s research: papers (titles, abstracts, co-authors, "
+    "years, topics), posts on X and the public profile."
 )
 _NUMBER_Q = re.compile(
     r"\bhow (many|much|big|large|fast|faster|long|far|well|good|small)\b"
@@ -136,7 +137,7 @@ def answer_question(
 ) -> Answer:
     """Answer ``question`` from ``kb`` with cited sentences, or decline; never raises."""
     if not normalize(question).strip(" \n\t?!.,;:'\"-"):
-        return decline(question, reason="Ask me a question about his work.")
+        return decline(question, name=kb.profile.name, reason="Ask me a question about his work.")
     fact = match_paper_fact(question)
     if fact is not None:
         answer = _fact_answer(question, kb, retriever, fact)
@@ -146,19 +147,28 @@ def answer_question(
     if isinstance(match, ProfileQuestion):
         return _profile_answer(question, kb.profile, match)
     if isinstance(match, PaperList):
-        return _list_answer(question, match)
+        return _list_answer(question, match, name=kb.profile.name)
     if isinstance(match, PostList):
-        return _post_list_answer(question, match)
+        return _post_list_answer(question, match, name=kb.profile.name)
     retrieval = retriever.retrieve(question, k=RETRIEVE_DEPTH)
     if not retrieval.confident:
-        return decline(question, suggestions=_suggestions(kb, retriever, retrieval))
+        return decline(
+            question, name=kb.profile.name, suggestions=_suggestions(kb, retriever, retrieval)
+        )
     return _extractive_answer(question, kb, retriever, retrieval)
 
 
-def decline(question: str, *, reason: str = "", suggestions: tuple[str, ...] = ()) -> Answer:
+def covers(name: str) -> str:
+    """What the bot answers questions about, naming the researcher of the profile."""
+    return COVERS.format(name=name)
+
+
+def decline(
+    question: str, *, name: str, reason: str = "", suggestions: tuple[str, ...] = ()
+) -> Answer:
     """A friendly refusal that says what the bot covers and offers close matches, if any."""
     text = reason or "I don't have anything on that in what I know."
-    text = f"{text} {COVERS}"
+    text = f"{text} {covers(name)}"
     if suggestions:
         text += " Perhaps you meant: " + "; ".join(suggestions) + "?"
     return Answer(
@@ -272,11 +282,11 @@ def _fact_answer(
 # --- lists of papers -----------------------------------------------------------------------------
 
 
-def _list_answer(question: str, match: PaperList) -> Answer:
+def _list_answer(question: str, match: PaperList, *, name: str) -> Answer:
     papers = match.papers
     described = f" {match.description}" if match.description else ""
     if not papers:
-        return decline(question, reason=f"I know of no papers of his{described}.")
+        return decline(question, name=name, reason=f"I know of no papers of his{described}.")
     n = len(papers)
     noun = "paper" if n == 1 else "papers"
     if match.recent is not None and not match.count_question:
@@ -304,9 +314,9 @@ def _list_answer(question: str, match: PaperList) -> Answer:
     return _compose(question, sources, intro=intro, bullets=True)
 
 
-def _post_list_answer(question: str, match: PostList) -> Answer:
+def _post_list_answer(question: str, match: PostList, *, name: str) -> Answer:
     if not match.posts:
-        return decline(question, reason="I know of no posts of his.")
+        return decline(question, name=name, reason="I know of no posts of his.")
     limit = match.recent if match.recent is not None else LIST_LIMIT
     shown = match.posts[:limit]
     if match.recent == 1:
@@ -361,7 +371,7 @@ def _extractive_answer(
         covered |= words
         sources.append(dataclasses.replace(source, sentences=chosen))
     if not sources:
-        return decline(question)
+        return decline(question, name=kb.profile.name)
     # Citations stay best first: sources admitted for what they add may score below others.
     first, rest = sources[0], sorted(sources[1:], key=lambda s: -s.score)
     return _compose(question, [first, *rest])

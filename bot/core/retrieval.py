@@ -32,6 +32,7 @@ from bot.core.text import (
     STOPWORDS,
     abbreviations,
     content_words,
+    name_words,
     normalize,
     render_latex,
     split_sentences,
@@ -198,6 +199,8 @@ class Retriever:
     # term row of a word found only in a work his bio names ("Cicero" of "Cicero Diplomacy
     # bot") -> the rows of the work's other words, which the rest of the knowledge base uses
     work_words: dict[int, tuple[int, ...]] = dataclasses.field(default_factory=dict)
+    # the researcher's name and handle words (``text.name_words``): never a question's subject
+    name_words: frozenset[str] = frozenset()
 
     @classmethod
     def build(cls, kb: KnowledgeBase) -> Retriever:
@@ -300,6 +303,7 @@ class Retriever:
                 for term in terms
                 if docs_by_term.get(term, 0) == 1  # found only in the profile
             ],
+            name_words=name_words(kb.profile.name, kb.profile.handle),
         )
 
     @classmethod
@@ -317,6 +321,7 @@ class Retriever:
         paper_posts: dict[str, tuple[str, ...]] | None = None,
         passages: dict[str, tuple[str, list[str]]] | None = None,
         work_terms: Sequence[tuple[str, list[str]]] = (),
+        name_words: frozenset[str] = frozenset(),
     ) -> Retriever:
         """Build from already-analysed documents (the benchmarks use this for synthetic corpora)."""
         index = BM25Index.build(docs, fields=FIELDS)
@@ -352,6 +357,7 @@ class Retriever:
                 for term, others in work_terms
                 if others and term in index.vocabulary
             },
+            name_words=name_words,
         )
 
     def search(self, query: str, *, k: int = 10) -> list[Hit]:
@@ -429,7 +435,11 @@ class Retriever:
         its parts and its joined form."""
         groups = []
         for group in word_groups(normalized):
-            kept = [w for w in group if w not in STOPWORDS and (len(w) >= 2 or w.isdigit())]
+            kept = [
+                w
+                for w in group
+                if w not in STOPWORDS and w not in self.name_words and (len(w) >= 2 or w.isdigit())
+            ]
             if kept:
                 groups.append(kept)
         groups = groups[:MAX_QUERY_WORDS]
@@ -532,7 +542,9 @@ class Retriever:
     def _title_hits(self, normalized: str, scores: np.ndarray) -> list[str]:
         """Papers among the best-scoring ones whose title the question quotes, typos and all
         ("denosing sequence to sequence pretraining")."""
-        words = [w for w in word_parts(normalized) if w not in STOPWORDS]
+        words = [
+            w for w in word_parts(normalized) if w not in STOPWORDS and w not in self.name_words
+        ]
         query = " ".join(words)  # compared with the title's own content words
         if len(words) < TITLE_MIN_WORDS or len(query) < 15 or not self.title_texts:
             return []

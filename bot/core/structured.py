@@ -14,8 +14,8 @@ from typing import Literal
 
 from rapidfuzz import fuzz, process
 
-from bot.core.models import KnowledgeBase, Paper, Post
-from bot.core.text import NUMBER_WORDS, STOPWORDS, normalize, stem, tokenize
+from bot.core.models import KnowledgeBase, Paper, Post, Profile
+from bot.core.text import NUMBER_WORDS, STOPWORDS, name_words, normalize, stem, tokenize
 
 ProfileAspect = Literal["location", "joined", "handle", "bio"]
 FactAspect = Literal["authors", "date", "venue", "link"]
@@ -39,39 +39,54 @@ _POSTS = re.compile(r"\b(posts|tweets)\b")
 _POST = re.compile(r"\b(post|tweet|posted|tweeted)\b")
 _COUNT = re.compile(r"\bhow many\b|\bnumber of\b|\bcount\b")
 _WITH = re.compile(r"\b(with|co-?authors?|co-?authored|co-?wrote|collaborat\w*|alongside|and)\b")
-_PERSON = r"(he|him|his|mike|lewis|ml_perception)"
-# Each aspect needs both patterns to match: the cue and a sign it is about him (or his account).
-_PROFILE_PATTERNS: tuple[tuple[ProfileAspect, re.Pattern[str], re.Pattern[str]], ...] = (
-    (
-        "location",
-        re.compile(
-            r"\b(where|which city|what city|what town|location|based|located|live in|lives)\b"
+_PRONOUNS = ("he", "him", "his", "she", "her", "hers")
+ProfilePatterns = tuple[tuple[ProfileAspect, re.Pattern[str], re.Pattern[str]], ...]
+
+
+def profile_patterns(profile: Profile) -> ProfilePatterns:
+    """The profile questions, each a cue and a sign it is about the researcher (or their
+    account): a pronoun, their name, a part of it, or their handle, all from ``profile``."""
+    name = normalize(profile.name)
+    handle = normalize(profile.handle.lstrip("@"))
+    names = sorted({name, *name.split(), handle} - {""}, key=len, reverse=True)
+    person = "|".join([*_PRONOUNS, *map(re.escape, names)])
+    full = "|".join(["him", "her", *map(re.escape, names)])
+    # Each aspect needs both patterns to match: the cue and a sign it is about them.
+    return (
+        (
+            "location",
+            re.compile(
+                r"\b(where|which city|what city|what town|location|based|located|live in|lives)\b"
+            ),
+            re.compile(rf"\b({person})\b|\b(based|located)\b"),
         ),
-        re.compile(rf"\b{_PERSON}\b|\b(based|located)\b"),
-    ),
-    (
-        "joined",
-        re.compile(r"\b(join|joined|joining|sign(ed)? up|start(ed)? (using|tweeting|posting))\b"),
-        re.compile(rf"\b({_PERSON[1:-1]}|x|twitter)\b"),
-    ),
-    (
-        "handle",
-        re.compile(r"\b(handle|username|user name|account)\b"),
-        re.compile(rf"\b({_PERSON[1:-1]}|x|twitter)\b"),
-    ),
-    (
-        "bio",
-        re.compile(
-            r"\bwho is\b|\bwho's\b|\bknown for\b|\bfamous for\b|\bbio\b|\btell me about\b"
-            r"|\bwhat does he do\b|\b(role|job|position)\b"
+        (
+            "joined",
+            re.compile(
+                r"\b(join|joined|joining|sign(ed)? up|start(ed)? (using|tweeting|posting))\b"
+            ),
+            re.compile(rf"\b({person}|x|twitter)\b"),
         ),
-        re.compile(
-            rf"^\W*(who is|who's) {_PERSON}( lewis)?\W*$|\b(he|his) (known|famous)\b"
-            r"|\b(his|x|twitter) bio\b|tell me about (him|mike lewis|mike)\W*$"
-            r"|\bwhat does he do\b|\b(his|he) (role|job|position)\b"
+        (
+            "handle",
+            re.compile(r"\b(handle|username|user name|account)\b"),
+            re.compile(rf"\b({person}|x|twitter)\b"),
         ),
-    ),
-)
+        (
+            "bio",
+            re.compile(
+                r"\bwho is\b|\bwho's\b|\bknown for\b|\bfamous for\b|\bbio\b|\btell me about\b"
+                r"|\bwhat does (he|she) do\b|\b(role|job|position)\b"
+            ),
+            re.compile(
+                rf"^\W*(who is|who's) ({person})\W*$|\b(he|his|she|her) (known|famous)\b"
+                rf"|\b(his|her|x|twitter) bio\b|tell me about ({full})\W*$"
+                r"|\bwhat does (he|she) do\b|\b(his|he|her|she) (role|job|position)\b"
+            ),
+        ),
+    )
+
+
 # Question words that never describe the papers wanted ("which papers did he write on ...").
 _FILLER = frozenset(
     """
@@ -188,6 +203,8 @@ class StructuredMatcher:
     topic_stems: dict[str, frozenset[str]]
     years: frozenset[int]
     venues: dict[str, str] = dataclasses.field(default_factory=dict)  # word -> venue family
+    profile_patterns: ProfilePatterns = ()  # from the profile: see ``profile_patterns``
+    name_words: frozenset[str] = frozenset()  # the researcher's name words: never a topic
 
     @classmethod
     def build(cls, kb: KnowledgeBase) -> StructuredMatcher:
@@ -226,12 +243,14 @@ class StructuredMatcher:
             topic_stems=topics,
             years=frozenset(p.year for p in kb.papers),
             venues=venues,
+            profile_patterns=profile_patterns(kb.profile),
+            name_words=name_words(kb.profile.name, kb.profile.handle),
         )
 
     def match(self, question: str) -> PaperList | PostList | ProfileQuestion | None:
         """Return what the metadata can answer for ``question``, or None for the retriever."""
         text = normalize(question[:500])
-        for aspect, cue, about_him in _PROFILE_PATTERNS:
+        for aspect, cue, about_him in self.profile_patterns:
             if cue.search(text) and about_him.search(text):
                 return ProfileQuestion(aspect)
         return self._post_list(text) or self._paper_list(text)
@@ -245,7 +264,11 @@ class StructuredMatcher:
         rest = [
             w
             for w in tokenize(text)
-            if w not in STOPWORDS and w not in _FILLER and w not in _NUMBERS and not w.isdigit()
+            if w not in STOPWORDS
+            and w not in self.name_words
+            and w not in _FILLER
+            and w not in _NUMBERS
+            and not w.isdigit()
         ]
         if rest:
             return None
@@ -282,7 +305,11 @@ class StructuredMatcher:
             parts.append("with " + " and ".join(authors))
             used.update(name_words)
 
-        content = [w for w in tokenize(text) if w not in STOPWORDS and w not in _FILLER]
+        content = [
+            w
+            for w in tokenize(text)
+            if w not in STOPWORDS and w not in self.name_words and w not in _FILLER
+        ]
         rest = [w for w in content if w not in used and not _YEAR.fullmatch(w)]
         topic = self._topic(rest)
         if topic:

@@ -13,8 +13,9 @@ import unicodedata
 import Stemmer
 
 # General English function words plus the words every question here carries without telling
-# documents apart ("what did mike lewis say in his paper about ..."): with them removed a question
+# documents apart ("what did she say in her paper about ..."): with them removed a question
 # made only of common words has nothing left to match, so it cannot be answered by accident.
+# The researcher's own name and handle are such words too: see ``name_words``.
 ENGLISH_STOPWORDS = frozenset(
     """
     a about above actually after again against all also am an and any anyone anything are aren
@@ -51,7 +52,7 @@ CHAT_STOPWORDS = frozenset(
 DOMAIN_STOPWORDS = frozenset(
     """
     article articles author authors describe did discuss discussed does explain explains he him
-    his lewis mention mentioned michael mike ml_perception model models paper papers perception
+    his mention mentioned model models paper papers
     post posted posts publication publications publish published research researcher researchers
     studies study summarise summarize summary talk talked talks tweet tweeted tweets twitter
     work worked working works write written wrote x
@@ -244,6 +245,15 @@ def _stem_one(stemmer: Stemmer.Stemmer, word: str) -> str:
     if _ACRONYM_PLURAL_RE.fullmatch(word):
         return word[:-1]
     return stemmer.stemWord(word)
+
+
+def name_words(name: str, handle: str) -> frozenset[str]:
+    """The words of the researcher's name and handle, taken from the profile when an index is
+    built. In a question they say whom it is about, never what, so the query side drops them as
+    stopwords. Parts of a handle shorter than 3 letters ("ml" of "@ml_research") are kept: they
+    are often real terms."""
+    parts = tokenize(normalize(handle.lstrip("@")), joined=False)
+    return frozenset([*tokenize(normalize(name), joined=False), *(p for p in parts if len(p) >= 3)])
 
 
 def content_words(text: str) -> list[str]:

@@ -9,7 +9,7 @@ import yaml
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from bot.core.answer import COVERS, paper_text, profile_text
+from bot.core.answer import covers, paper_text, profile_text
 from bot.core.engine import Engine
 from bot.core.models import Answer, KnowledgeBase, Statement
 from bot.core.text import normalize, tokenize
@@ -154,7 +154,7 @@ def test_decline_says_what_the_bot_covers(engine: Engine) -> None:
     """A decline has no citations, says what the bot covers, and suggests nothing unrelated."""
     answer = engine.ask("What's the weather in Paris today?")
     assert answer.declined and answer.citations == ()
-    assert answer.text == f"I don't have anything on that in what I know. {COVERS}"
+    assert answer.text == f"I don't have anything on that in what I know. {covers('Mike Lewis')}"
 
 
 def test_decline_for_a_year_without_papers(engine: Engine) -> None:
@@ -299,7 +299,7 @@ def test_unrelated_declines_suggest_nothing(engine: Engine, question: str) -> No
     """One shared word ("recommend", "world", "fine-tune") is not close enough to suggest."""
     answer = engine.ask(question)
     assert answer.declined and answer.suggestions == ()
-    assert answer.text == f"I don't have anything on that in what I know. {COVERS}"
+    assert answer.text == f"I don't have anything on that in what I know. {covers('Mike Lewis')}"
 
 
 def test_near_miss_decline_suggests_close_sources(engine: Engine) -> None:

@@ -8,7 +8,15 @@ from hypothesis import strategies as st
 
 from bot.core.engine import Engine
 from bot.core.index import BM25Index, FieldSpec, Hit, IndexedDocument
-from bot.core.text import analyze, normalize, render_latex, split_sentences, stem, tokenize
+from bot.core.text import (
+    analyze,
+    name_words,
+    normalize,
+    render_latex,
+    split_sentences,
+    stem,
+    tokenize,
+)
 
 # Representative questions of every answerable category and the source that must rank first.
 GOLDEN_TOP1 = [
@@ -119,12 +127,25 @@ def test_text_pipeline() -> None:
         "We introduce kNN-LMs with 55.8% and ~200x"
     )
     assert tokenize(normalize("kNN-LM Llama3")) == ["knn", "lm", "knnlm", "llama", "3", "llama3"]
-    assert analyze("What did Mike Lewis say about his papers on retrieval?") == ["retriev"]
+    assert analyze("What did she say about her papers on retrieval?") == ["retriev"]
     assert stem(["LMs".lower(), "models"]) == ["lm", "model"]
     assert split_sentences("It uses e.g. BART (Li et al., 2023). It works.") == [
         "It uses e.g. BART (Li et al., 2023).",
         "It works.",
     ]
+
+
+def test_name_words_come_from_the_profile() -> None:
+    """The name and handle words are derived from the profile; a 2-letter handle part stays."""
+    assert name_words("Mike Lewis", "@ml_perception") == {"mike", "lewis", "perception"}
+    assert name_words("Imogen Example", "@imogen_example") == {"imogen", "example"}
+
+
+def test_the_researchers_name_is_never_a_question_word(engine: Engine) -> None:
+    """Naming the researcher adds nothing to match: the question reads as without the name."""
+    with_name = engine.retriever.retrieve("What did Mike Lewis write about kNN-LM?")
+    assert [w.surface for w in with_name.words] == ["knn-lm"]
+    assert with_name.hits[0].doc_id == "1911.00172"
 
 
 @settings(max_examples=60, deadline=None)
