@@ -25,6 +25,7 @@ import yaml
 
 from bot.core import schema
 from bot.core.models import Exclusion, KnowledgeBase, Paper, Post, Profile
+from bot.core.yamlio import is_https_url
 from bot.errors import BotError
 
 log = logging.getLogger(__name__)
@@ -205,11 +206,8 @@ def render_knowledge(kb: KnowledgeBase, *, with_exclude: bool = False) -> dict[s
 
 def write_atomic(path: Path, text: str) -> bool:
     """Replace ``path`` with ``text`` via a temporary file and a rename; False if unchanged."""
-    try:
-        if path.read_text(encoding="utf-8") == text:
-            return False
-    except FileNotFoundError:
-        pass
+    if not _differs(path, text):
+        return False
     # The temporary file starts with "." so the knowledge watcher ignores it.
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
     try:
@@ -230,16 +228,24 @@ def write_atomic(path: Path, text: str) -> bool:
 
 
 def save_knowledge(
-    directory: Path, kb: KnowledgeBase, *, display_dir: str | None = None
+    directory: Path,
+    kb: KnowledgeBase,
+    *,
+    display_dir: str | None = None,
+    dry_run: bool = False,
+    with_exclude: bool = False,
 ) -> list[str]:
-    """Validate ``kb`` as files, then write the files that change; return their names.
+    """Validate ``kb`` as files, then write those whose text changes; return their names.
 
     Nothing is written unless every rendered file loads back without a problem into exactly
-    ``kb`` (``KnowledgeError`` otherwise, with paths shown under ``display_dir``).
+    ``kb`` (``KnowledgeError`` otherwise, paths shown under ``display_dir``). With ``dry_run``,
+    return the names that would be written and write nothing. ``exclude.yaml`` is written when
+    ``kb`` excludes something, when it exists already, or when ``with_exclude`` asks for it.
     """
     from bot.core.knowledge import load_knowledge
 
-    texts = render_knowledge(kb, with_exclude=(directory / schema.EXCLUDE_FILE).exists())
+    with_exclude = with_exclude or (directory / schema.EXCLUDE_FILE).exists()
+    texts = render_knowledge(kb, with_exclude=with_exclude)
     shown = display_dir if display_dir is not None else str(directory)
     with tempfile.TemporaryDirectory(prefix="knowledge-check-") as tmp:
         for name, text in texts.items():
@@ -248,7 +254,16 @@ def save_knowledge(
     if not _same_records(loaded, kb):
         # A bug of ours, not bad input: never write what would not read back the same.
         raise BotError("internal error: the rendered knowledge does not load back the same")
+    if dry_run:
+        return [name for name, text in texts.items() if _differs(directory / name, text)]
     return [name for name, text in texts.items() if write_atomic(directory / name, text)]
+
+
+def _differs(path: Path, text: str) -> bool:
+    try:
+        return path.read_text(encoding="utf-8") != text
+    except FileNotFoundError:
+        return True
 
 
 def _same_records(a: KnowledgeBase, b: KnowledgeBase) -> bool:
@@ -261,3 +276,28 @@ def _same_records(a: KnowledgeBase, b: KnowledgeBase) -> bool:
         and by_id(a.posts) == by_id(b.posts)
         and by_id(a.excluded) == by_id(b.excluded)
     )
+
+
+def init_knowledge(
+    directory: Path, *, name: str, handle: str, url: str | None = None
+) -> KnowledgeBase:
+    """Create an empty, valid knowledge folder for one researcher; never touch a non-empty one.
+
+    ``handle`` may be given with or without its "@"; ``url`` defaults to the X profile's.
+    """
+    name = " ".join(name.split())
+    handle = "@" + handle.strip().removeprefix("@")
+    url = url or f"https://x.com/{handle[1:]}"
+    if not name:
+        raise BotError("--name must not be empty")
+    if not schema.HANDLE_RE.match(handle):
+        raise BotError(f"--handle must be an X handle like '@name', got {handle!r}")
+    if not is_https_url(url):
+        raise BotError(f"--url must be an https:// URL, got {url!r}")
+    if directory.exists() and (not directory.is_dir() or any(directory.iterdir())):
+        raise BotError(f"{directory} exists and is not empty: init only creates a new folder")
+    profile = Profile(name=name, handle=handle, url=url, bio="", location="", joined="", works=())
+    kb = KnowledgeBase(profile=profile, papers=(), posts=())
+    directory.mkdir(parents=True, exist_ok=True)
+    save_knowledge(directory, kb, with_exclude=True)
+    return kb
