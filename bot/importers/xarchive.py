@@ -56,9 +56,7 @@ _STATUS_URL_RE = re.compile(
 )
 _LEADING_MENTIONS_RE = re.compile(r"^(?:@\w+\s*)+")
 # A thread marker ("1/3", "(2/5)", "1/") ends the text, or stands before the trailing t.co links.
-_MARKER_BEFORE_LINKS_RE = re.compile(
-    r"\s+(?:\(\d+/\d+\)|\d+/\d*)(?=(?:\s+https://t\.co/\w+)*\s*$)"
-)
+_MARKER_BEFORE_LINKS_RE = re.compile(r"\s+(?:\(\d+/\d+\)|\d+/\d*)(?=(?:\s+https://t\.co/\w+)*\s*$)")
 
 
 @dataclass(frozen=True, slots=True)
