@@ -145,11 +145,9 @@ def import_bibtex(kb: KnowledgeBase, entries: list[BibEntry], *, source: str) ->
     done: dict[str, str] = {}  # paper id -> key of the entry that updated it
     for entry in entries:
         where = f"@{entry.key} (line {entry.line})"
-        paper_id, why = _match(entry, papers, by_doi, titles, excluded)
+        paper_id, why, ambiguous = _match(entry, papers, by_doi, titles, excluded)
         if paper_id is None:
-            (report.ambiguous if why.startswith("ambiguous") else report.unmatched).append(
-                f"{where}: {why}"
-            )
+            (report.ambiguous if ambiguous else report.unmatched).append(f"{where}: {why}")
             continue
         if paper_id in done:
             report.ambiguous.append(
@@ -174,29 +172,31 @@ def _match(
     by_doi: dict[str, str],
     titles: dict[str, str],
     excluded: set[str],
-) -> tuple[str | None, str]:
-    """The id of the paper ``entry`` is, and how it was matched (or why none was)."""
+) -> tuple[str | None, str, bool]:
+    """The id of the paper ``entry`` is and how it was matched, or None, why, and whether the
+    match was ambiguous."""
     if entry.arxiv_id:
         if entry.arxiv_id in papers:
-            return entry.arxiv_id, "arXiv id"
+            return entry.arxiv_id, "arXiv id", False
         if entry.arxiv_id in excluded:
-            return None, f"arXiv id {entry.arxiv_id} is in exclude.yaml"
-        return None, f"arXiv id {entry.arxiv_id} is not in the knowledge base (import it first)"
+            return None, f"arXiv id {entry.arxiv_id} is in exclude.yaml", False
+        why = f"arXiv id {entry.arxiv_id} is not in the knowledge base (import it first)"
+        return None, why, False
     if entry.doi and entry.doi.lower() in by_doi:
-        return by_doi[entry.doi.lower()], "DOI"
+        return by_doi[entry.doi.lower()], "DOI", False
     if not entry.title:
-        return None, "no arXiv id, known DOI or title to match"
+        return None, "no arXiv id, known DOI or title to match", False
     hits = process.extract(
         _fold(entry.title), titles, scorer=fuzz.ratio, score_cutoff=TITLE_CUTOFF, limit=3
     )
     if not hits:
-        return None, f"no paper with a title like {label(entry.title)!r}"
+        return None, f"no paper with a title like {label(entry.title)!r}", False
     best = hits[0][1]
     close = [h for h in hits if h[1] >= best - AMBIGUOUS_MARGIN]
     if len(close) > 1:
         ids = ", ".join(f"{key} ({score:.0f})" for _, score, key in close)
-        return None, f"ambiguous: the title matches papers {ids}; add its arXiv id or DOI"
-    return hits[0][2], f"title ({best:.0f})"
+        return None, f"the title matches papers {ids}; add its arXiv id or DOI", True
+    return hits[0][2], f"title ({best:.0f})", False
 
 
 def _fold(title: str) -> str:

@@ -332,7 +332,7 @@ def _match_existing(
             continue
         close = [pid for score, pid in scored if score >= scored[0][0] - MATCH_MARGIN]
         if len(close) > 1 or scored[0][1] in taken:
-            others = ", ".join(close)
+            others = ", ".join(sorted(close))
             report.ambiguous.append(
                 f"post {tweet.id}: its date and text match posts {others}; not imported "
                 "(set status_id on the right one by hand)"
