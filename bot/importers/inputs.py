@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from bot.core.yamlio import utf8_problem
 from bot.errors import KnowledgeError, Problem
 
 MAX_INPUT_BYTES = 512_000_000  # a big X archive's tweets.js is ~100 MB; more is a mistake
@@ -30,10 +31,4 @@ def decode_utf8(data: bytes, *, source: str) -> str:
     try:
         return data.decode("utf-8").removeprefix("\ufeff")
     except UnicodeDecodeError as exc:
-        line = data.count(b"\n", 0, exc.start) + 1
-        line_start = data.rfind(b"\n", 0, exc.start) + 1
-        col = len(data[line_start : exc.start].decode("utf-8", errors="replace")) + 1
-        bad = data[exc.start : exc.start + 1].hex()
-        raise KnowledgeError(
-            [Problem(source, line, col, f"not valid UTF-8 (byte 0x{bad})")]
-        ) from None
+        raise KnowledgeError([utf8_problem(data, exc, source)]) from None

@@ -180,6 +180,17 @@ def test_bad_input_exits_1_names_the_place_and_changes_nothing(
     assert snapshot(real_copy) == before
 
 
+def test_a_file_that_is_not_utf8_is_located(
+    real_copy: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Bytes that are not UTF-8 are reported at their line and column."""
+    bib = tmp_path / "latin1.bib"
+    bib.write_bytes("@misc{a,\n  title = {M\xfcller}\n}\n".encode("latin-1"))
+    code, out, err = _run(capsys, "import", "bibtex", bib, "--knowledge", real_copy)
+    assert (code, out) == (1, [])
+    assert err == f"error: {bib}:2:13: not valid UTF-8 (byte 0xfc)\n"
+
+
 def test_an_archive_of_someone_else_is_refused(
     real_copy: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
