@@ -72,6 +72,8 @@ def fetch_feed(url: str, *, timeout: float = FETCH_TIMEOUT) -> bytes:
     except (urllib.error.URLError, TimeoutError, OSError) as exc:
         reason = getattr(exc, "reason", exc)
         raise BotError(f"could not reach arXiv ({reason}); nothing was changed") from exc
+    if data.strip().startswith(b"Rate exceeded"):  # arXiv's throttling answer: 200, plain text
+        raise BotError("arXiv is rate-limiting requests; wait a minute and try again")
     return data
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 import urllib.error
 from dataclasses import replace
 from pathlib import Path
@@ -91,6 +92,23 @@ def test_fetch_failure_is_a_clear_error(monkeypatch: pytest.MonkeyPatch) -> None
     assert str(info.value) == (
         "could not reach arXiv (Name or service not known); nothing was changed"
     )
+
+
+def test_throttling_is_said_plainly(monkeypatch: pytest.MonkeyPatch) -> None:
+    """arXiv's plain-text 'Rate exceeded.' (HTTP 200) is not parsed as a broken feed."""
+
+    class Response(io.BytesIO):
+        def __enter__(self) -> Response:
+            return self
+
+        def __exit__(self, *args: object) -> None:
+            self.close()
+
+    monkeypatch.setattr(
+        arxiv.urllib.request, "urlopen", lambda *a, **k: Response(b"Rate exceeded.\n")
+    )
+    with pytest.raises(BotError, match="arXiv is rate-limiting requests; wait a minute"):
+        fetch_feed(author_query_url("Lewis, Mike"))
 
 
 def test_malformed_xml_names_line_and_column() -> None:
