@@ -20,6 +20,8 @@ from bot.errors import BotError
 if TYPE_CHECKING:
     from bot.config import Config
     from bot.core.engine import Engine
+    from bot.core.models import KnowledgeBase
+    from bot.importers.merge import ImportReport, ImportResult
 
 DEFAULT_KNOWLEDGE_DIR = Path(__file__).resolve().parent.parent / "knowledge"
 EVAL_DIR = Path(__file__).resolve().parent.parent / "eval"
@@ -128,6 +130,9 @@ def build_parser() -> argparse.ArgumentParser:
         help="sync to this server only (instant); without it, sync globally",
     )
     p.set_defaults(handler=_cmd_sync)
+
+    # --- importers and init (issue 11) ---
+    _add_import_commands(sub)
     return parser
 
 
@@ -258,7 +263,8 @@ def _cmd_chat(args: argparse.Namespace) -> int:
     from bot.core.engine import load_engine
 
     engine = load_engine(args.knowledge)
-    print("Ask about Mike Lewis's papers, posts and profile. 'quit' or Ctrl-D to leave.")
+    name = engine.kb.profile.name
+    print(f"Ask about {name}'s papers, posts and profile. 'quit' or Ctrl-D to leave.")
     while True:
         try:
             question = input("> ")
@@ -430,3 +436,177 @@ def _cmd_sync(args: argparse.Namespace) -> int:
     where = "globally" if args.guild is None else f"to guild {args.guild}"
     print(f"synced {len(result)} commands {where}: {', '.join(sorted(result))}")
     return 0
+
+
+# --- importers and init (issue 11) -----------------------------------------------------------
+
+
+def _add_import_commands(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    p = sub.add_parser("init", help="create an empty, valid knowledge folder for a researcher")
+    p.add_argument("directory", metavar="DIR", type=Path, help="the folder to create (or empty)")
+    p.add_argument("--name", required=True, help='the researcher\'s name, e.g. "Ada Lovelace"')
+    p.add_argument("--handle", required=True, help="their X handle, e.g. @ada")
+    p.add_argument("--url", help="their profile URL (default: https://x.com/<handle>)")
+    p.set_defaults(handler=_cmd_init)
+
+    p = sub.add_parser("import", help="import papers or posts from arXiv, BibTeX or the X archive")
+    sources = p.add_subparsers(dest="source", required=True, parser_class=_Parser)
+    p = sources.add_parser(
+        "arxiv", help="papers from an arXiv API Atom feed (a file, - or --author)"
+    )
+    p.add_argument("file", nargs="?", metavar="FILE", help="a saved Atom feed, or '-' for stdin")
+    p.add_argument("--author", help='query the arXiv API for this author, e.g. "Lewis, Mike"')
+    p.add_argument(
+        "--max",
+        type=int,
+        default=None,
+        metavar="N",
+        help="with --author: at most N papers, newest first (default 100, at most 2000)",
+    )
+    _add_import_options(p)
+    p.set_defaults(handler=_cmd_import_arxiv)
+
+    p = sources.add_parser("bibtex", help="venues and DOIs for known papers from a BibTeX file")
+    p.add_argument("file", metavar="FILE", type=Path, help="the .bib file")
+    _add_import_options(p)
+    p.set_defaults(handler=_cmd_import_bibtex)
+
+    p = sources.add_parser("x-archive", help="posts from the data/tweets.js of an X data export")
+    p.add_argument(
+        "path",
+        metavar="PATH",
+        type=Path,
+        help="the unzipped archive folder, its data/ folder, or a tweets.js file",
+    )
+    p.add_argument("--include-retweets", action="store_true", help="also import reposts (RT @...)")
+    _add_import_options(p)
+    p.set_defaults(handler=_cmd_import_x_archive)
+
+
+def _add_import_options(parser: argparse.ArgumentParser) -> None:
+    _add_knowledge_option(parser)
+    parser.add_argument(
+        "--dry-run", action="store_true", help="show what would change; write nothing"
+    )
+
+
+def _cmd_init(args: argparse.Namespace) -> int:
+    from bot.core.knowledge import summarize
+    from bot.writer import init_knowledge
+
+    kb = init_knowledge(args.directory, name=args.name, handle=args.handle, url=args.url)
+    print(f"created {args.directory} for {kb.profile.name} ({kb.profile.handle})")
+    print(summarize(kb))
+    print(f'next: python -m bot import arxiv --author "LAST, FIRST" --knowledge {args.directory}')
+    return 0
+
+
+def _cmd_import_arxiv(args: argparse.Namespace) -> int:
+    from bot.importers.arxiv import DEFAULT_MAX_RESULTS, author_query_url, fetch_feed, import_feed
+    from bot.importers.inputs import read_input
+
+    if (args.file is None) == (args.author is None):
+        raise BotError("import arxiv needs a FILE (or '-' for stdin) or --author NAME, not both")
+    if args.max is not None and args.author is None:
+        raise BotError("--max only goes with --author")
+    kb = _load_for_import(args)
+    if args.author is not None:
+        url = author_query_url(args.author, max_results=args.max or DEFAULT_MAX_RESULTS)
+        print(f"querying {url}", file=sys.stderr)
+        data, source = fetch_feed(url), "arXiv API"
+    elif args.file == "-":
+        data, source = sys.stdin.buffer.read(), "<stdin>"
+    else:
+        data, source = read_input(Path(args.file)), args.file
+    return _finish_import(args, import_feed(kb, data, source=source))
+
+
+def _cmd_import_bibtex(args: argparse.Namespace) -> int:
+    from bot.importers.bibtex import import_bibtex, parse_bibtex
+    from bot.importers.inputs import decode_utf8, read_input
+
+    kb = _load_for_import(args)
+    source = str(args.file)
+    text = decode_utf8(read_input(args.file), source=source)
+    return _finish_import(args, import_bibtex(kb, parse_bibtex(text, source=source), source=source))
+
+
+def _cmd_import_x_archive(args: argparse.Namespace) -> int:
+    from bot.importers.inputs import decode_utf8, read_input
+    from bot.importers.xarchive import archive_files, import_tweets, parse_tweets_js, read_account
+
+    kb = _load_for_import(args)
+    files, account = archive_files(args.path)
+    if not files:
+        raise BotError(f"{args.path}: no tweets.js here (expected PATH/data/tweets.js)")
+    if account is not None:
+        owner = read_account(
+            decode_utf8(read_input(account), source=str(account)), source=str(account)
+        )
+        if owner and owner.lower() != kb.profile.handle.lstrip("@").lower():
+            raise BotError(
+                f"{account}: this archive is @{owner}'s, but the knowledge base is "
+                f"{kb.profile.handle}'s; nothing was changed"
+            )
+    tweets = [
+        tweet
+        for path in files
+        for tweet in parse_tweets_js(
+            decode_utf8(read_input(path), source=str(path)), source=str(path)
+        )
+    ]
+    source = str(files[0]) if len(files) == 1 else f"{args.path} ({len(files)} files)"
+    result = import_tweets(kb, tweets, source=source, include_retweets=args.include_retweets)
+    return _finish_import(args, result)
+
+
+def _load_for_import(args: argparse.Namespace) -> KnowledgeBase:
+    from bot.core.knowledge import load_knowledge
+
+    return load_knowledge(args.knowledge, display_dir=_shown_dir(args.knowledge))
+
+
+def _finish_import(args: argparse.Namespace, result: ImportResult) -> int:
+    """Write the merged knowledge (unless --dry-run), then print the diff."""
+    from bot.writer import save_knowledge
+
+    if result.report.changed_anything:
+        result.report.written = save_knowledge(
+            args.knowledge,
+            result.kb,
+            display_dir=_shown_dir(args.knowledge),
+            dry_run=args.dry_run,
+        )
+    for line in format_import_report(result.report, dry_run=args.dry_run):
+        print(line)
+    return 0
+
+
+def format_import_report(report: ImportReport, *, dry_run: bool) -> list[str]:
+    """The import's diff for a person: counts, then one line per record that is not plain."""
+    plural = {"paper": "papers", "post": "posts"}[report.kind]
+    lines = [
+        f"{report.source}: {report.read} read",
+        f"{plural}: {report.count('added')} added, {report.count('changed')} changed, "
+        f"{report.count('unchanged')} unchanged",
+    ]
+    for c in report.changes:
+        if c.status == "unchanged" and not (c.kept or c.note):
+            continue
+        details = []
+        if c.filled:
+            details.append("filled " + ", ".join(c.filled))
+        if c.kept:
+            details.append("kept " + ", ".join(c.kept) + " (the source differs)")
+        detail = f": {'; '.join(details)}" if details else ""
+        note = f"  [{c.note}]" if c.note else ""
+        lines.append(f"  {c.status:<9} {c.kind} {c.id}  {c.label}{detail}{note}")
+    lines += [f"  skipped   {line}" for line in report.skipped]
+    lines += [f"  ambiguous {line}" for line in report.ambiguous]
+    lines += [f"  unmatched {line}" for line in report.unmatched]
+    files = ", ".join(report.written)
+    if dry_run:
+        lines.append(f"dry run: would write {files}" if files else "dry run: nothing to write")
+    else:
+        lines.append(f"wrote {files}" if files else "nothing to write: the knowledge is up to date")
+    return lines

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import math
+from dataclasses import dataclass
 from typing import Any
 
 import discord
@@ -11,11 +13,20 @@ from discord import app_commands
 from discord.ext import commands
 
 from bot.config import Config
-from bot.core.engine import Engine
+from bot.core.diff import KnowledgeDiff, diff_knowledge
+from bot.core.engine import Engine, load_engine
+from bot.core.knowledge import KnowledgeSummary, summarize
+from bot.errors import KnowledgeError, Problem
 
 log = logging.getLogger(__name__)
 
-EXTENSIONS = ("bot.exts.ask", "bot.exts.papers", "bot.exts.admin", "bot.exts.about")
+EXTENSIONS = (
+    "bot.exts.ask",
+    "bot.exts.papers",
+    "bot.exts.admin",
+    "bot.exts.about",
+    "bot.exts.watch",
+)
 # Commands usable outside the channel allow-list: /reload is admin-checked, and admins often
 # run it from a staff channel the bot does not answer in.
 ALLOWED_ANYWHERE = frozenset({"reload"})
@@ -120,6 +131,15 @@ class QATree(app_commands.CommandTree["QABot"]):
         await reply_privately(interaction, text)
 
 
+@dataclass(frozen=True, slots=True)
+class ReloadOutcome:
+    """What one reload did: the new counts and diff, or the problems that kept the old engine."""
+
+    summary: KnowledgeSummary | None  # None when the files had problems
+    diff: KnowledgeDiff | None
+    problems: tuple[Problem, ...] = ()
+
+
 class QABot(commands.Bot):
     """The bot: slash commands plus chat answers, over ONE engine reference that /reload swaps."""
 
@@ -136,6 +156,22 @@ class QABot(commands.Bot):
         # mixes two knowledge bases within one answer.
         self.engine = engine
         self.sync_on_start = sync_on_start
+        self._reload_lock = asyncio.Lock()  # /reload and the watcher never build two at once
+
+    async def reload_knowledge(self) -> ReloadOutcome:
+        """Load, validate and index the knowledge files off the event loop, then swap the engine
+        in one assignment; on any problem keep the engine serving and return the problems.
+
+        The one path for /reload and the knowledge watcher.
+        """
+        async with self._reload_lock:
+            old = self.engine
+            try:
+                new = await asyncio.to_thread(load_engine, self.config.knowledge_dir)
+            except KnowledgeError as exc:
+                return ReloadOutcome(summary=None, diff=None, problems=tuple(exc.problems))
+            self.engine = new  # questions in flight keep their old snapshot
+            return ReloadOutcome(summary=summarize(new.kb), diff=diff_knowledge(old.kb, new.kb))
 
     async def setup_hook(self) -> None:
         """Load every extension; sync the commands to the development guild only, if one is set."""

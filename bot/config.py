@@ -31,6 +31,8 @@ _KEYS = (
     "ask_private_by_default",
     "dev_guild_id",
     "log_level",
+    "watch_knowledge",
+    "admin_log_channel",
 )
 
 
@@ -50,6 +52,10 @@ class Config:
     ask_private_by_default: bool = False
     dev_guild_id: int | None = None
     log_level: str = "INFO"
+    # Reload by itself when a knowledge file changes (bot.exts.watch), reporting to the channel
+    # below if one is set.
+    watch_knowledge: bool = False
+    admin_log_channel: int | None = None
 
     @property
     def needs_message_content(self) -> bool:
@@ -116,7 +122,13 @@ def parse_config(data: Any, *, display_path: str, base_dir: Path) -> Config:
     knowledge = checker.string(m, "knowledge_dir", required=False)
     if knowledge is not None:
         values["knowledge_dir"] = (base_dir / knowledge).resolve()
-    for key in ("answer_mentions", "answer_dms", "answer_every_message", "ask_private_by_default"):
+    for key in (
+        "answer_mentions",
+        "answer_dms",
+        "answer_every_message",
+        "ask_private_by_default",
+        "watch_knowledge",
+    ):
         values[key] = checker.boolean(m, key, required=False)
     for key in ("channels", "admin_users", "admin_roles"):
         values[key] = _ids(checker, m, key)
@@ -126,6 +138,7 @@ def parse_config(data: Any, *, display_path: str, base_dir: Path) -> Config:
     )
     values["dev_guild_id"] = checker.integer(m, "dev_guild_id", required=False, minimum=1)
     values["log_level"] = _log_level(checker, m)
+    values["admin_log_channel"] = checker.integer(m, "admin_log_channel", required=False, minimum=1)
     if values["answer_every_message"] and not values["channels"]:
         checker.problem(
             m.key_marks["answer_every_message"],

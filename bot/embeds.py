@@ -18,6 +18,7 @@ from bot.core.pages import Page
 from bot.core.text import render_latex
 from bot.errors import Problem
 from bot.limits import (
+    COMMAND_DESCRIPTION_LIMIT,
     EMBED_DESCRIPTION_LIMIT,
     EMBED_FIELD_VALUE_LIMIT,
     EMBED_FIELDS_LIMIT,
@@ -233,7 +234,8 @@ def answer_messages(answer: Answer) -> list[list[discord.Embed]]:
 
 
 def _venue(paper: Paper) -> str:
-    return paper.venue or "venue unknown"
+    # An imported paper may know only arXiv's journal reference, in the authors' words.
+    return paper.venue or paper.journal_ref or "venue unknown"
 
 
 def note_line(paper: Paper) -> str:
@@ -273,7 +275,7 @@ def paper_embed(paper: Paper, related: Sequence[Post] = ()) -> discord.Embed:
         if len(related) > RELATED_POSTS_SHOWN:
             lines.append(f"…and {len(related) - RELATED_POSTS_SHOWN} more")
         value = _pack_lines(lines, EMBED_FIELD_VALUE_LIMIT)[0]
-        embed.add_field(name="His posts about it", value=value, inline=False)
+        embed.add_field(name="Posts about it", value=value, inline=False)
     return embed
 
 
@@ -324,6 +326,26 @@ def _count(n: int, noun: str) -> str:
     return f"{n} {noun}" if n == 1 else f"{n} {noun}s"
 
 
+def command_description(template: str, name: str) -> str:
+    """A slash command's description naming the researcher (``{whose}`` in ``template``); a
+    name too long for Discord's limit gives way to "the researcher's"."""
+    text = template.format(whose=f"{name}'s")
+    if len(text) <= COMMAND_DESCRIPTION_LIMIT:
+        return text
+    return template.format(whose="the researcher's")
+
+
+def example_question(kb: KnowledgeBase) -> str:
+    """A question this knowledge base answers, to show how to ask: about a work the bio names
+    that is also a paper's short name, else the newest paper's short name, else the latest papers.
+    """
+    aliases = {a.casefold() for p in kb.papers for a in p.aliases}
+    famous = [w for w in kb.profile.works if w.casefold() in aliases]
+    newest = [p.aliases[0] for p in kb.papers_newest_first() if p.aliases and not p.note]
+    work = next(iter(famous + newest), "")
+    return f"What is {work}?" if work else "What are the latest papers?"
+
+
 def counts_line(summary: KnowledgeSummary) -> str:
     """How much the bot knows, in one sentence."""
     return (
@@ -340,7 +362,7 @@ def about_embed(kb: KnowledgeBase, *, summary: KnowledgeSummary, bot_name: str) 
         title=f"About {bot_name}",
         description=(
             f"I answer questions about the research of {plain_text(profile.name)}, "
-            f"citing his papers and posts.\nI know {counts_line(summary)}"
+            f"citing the papers and posts.\nI know {counts_line(summary)}"
         ),
         colour=ANSWER_COLOUR,
     )
@@ -365,7 +387,7 @@ def about_embed(kb: KnowledgeBase, *, summary: KnowledgeSummary, bot_name: str) 
     embed.add_field(
         name="Where the sources come from",
         value=(
-            f"His public posts on X ({link(profile.handle or profile.name, profile.url)}) and his "
+            f"Public posts on X ({link(profile.handle or profile.name, profile.url)}) and "
             "arXiv papers with their abstracts. Answers quote only these sources; each is cited."
         ),
         inline=False,

@@ -90,7 +90,7 @@ def test_ask_text_lists_numbered_sources(capsys: pytest.CaptureFixture[str]) -> 
     """Plain `ask` prints the answer, then a numbered source list with links."""
     assert main(["ask", "Where is he based?"]) == 0
     assert capsys.readouterr().out == (
-        "Where his X profile says he is based:\n"
+        "Where Mike Lewis is based, from the X profile:\n"
         "Location: Seattle [1]\n"
         "\n"
         "Sources:\n"

@@ -1,6 +1,7 @@
 """Answers: sentences copied from the cited sources, each followed by its [n] marker, or a decline.
 
-No sentence is written by the bot except the uncited ``intro`` (e.g. "His 5 most recent papers:"),
+No sentence is written by the bot except the uncited ``intro`` (e.g. "Ada Lovelace's 5 most recent
+papers:"),
 the tentative lead-in and the decline text. For a paper the quoted sentences are its abstract's
 (LaTeX rendered) or its record's; for a post, his own words; for the profile, its captured fields.
 Who answers is decided by the ``Query``'s intent: the profile, a paper's record, a metadata list,
@@ -39,10 +40,10 @@ _MONTHS = tuple(calendar.month_name)[1:]
 
 
 def covers(profile: Profile) -> str:
-    """What the bot answers about, named from the profile."""
+    """What the bot answers about, named from the profile (no pronoun: any researcher)."""
     return (
-        f"I answer questions about {profile.name}'s research: his papers (titles, abstracts, "
-        "co-authors, years, topics), his posts on X and his public profile."
+        f"I answer questions about {profile.name}'s research: papers (titles, abstracts, "
+        "co-authors, years, topics), posts on X and the public X profile."
     )
 
 
@@ -82,7 +83,8 @@ class Answerer:
         """The answer the profile, a paper's record or a metadata list gives (or an empty
         question's decline); None when the ranked text search must answer."""
         if query.is_empty:
-            return self.decline(query, reason="Ask me a question about his work.")
+            name = self.kb.profile.name
+            return self.decline(query, reason=f"Ask me a question about {name}'s work.")
         if query.intent is Intent.PROFILE:
             return self._profile_answer(query)
         if query.intent is Intent.PAPER_FACT:
@@ -108,6 +110,11 @@ class Answerer:
             if answer is not None:
                 return answer
         return self._extractive_answer(retrieval)
+
+    @property
+    def _owner(self) -> str:
+        """The researcher's name as a possessive ("Ada Lovelace's")."""
+        return f"{self.kb.profile.name}'s"
 
     # --- declines ----------------------------------------------------------------------------
 
@@ -164,7 +171,7 @@ class Answerer:
             "bio": [profile.bio] if profile.bio else lines[:1],
         }.get(aspect) or []
         if not wanted:
-            return self.decline(query, reason="His profile as captured does not show that.")
+            return self.decline(query, reason="The profile as captured does not show that.")
         source = _Source(
             "profile",
             PROFILE_ID,
@@ -175,7 +182,9 @@ class Answerer:
             tuple(wanted),
             1.0,
         )
-        return self._compose(query, [source], intro=_PROFILE_INTROS[aspect])
+        return self._compose(
+            query, [source], intro=_PROFILE_INTROS[aspect].format(name=profile.name)
+        )
 
     # --- one paper's record ------------------------------------------------------------------
 
@@ -221,20 +230,22 @@ class Answerer:
         papers = match.papers
         described = f" {match.description}" if match.description else ""
         if not papers:
-            return self.decline(query, reason=f"I know of no papers of his{described}.")
+            name = self.kb.profile.name
+            return self.decline(query, reason=f"I know of no papers by {name}{described}.")
         n = len(papers)
         noun = "paper" if n == 1 else "papers"
         order = "oldest" if match.oldest else "most recent"
         if match.recent is not None and not match.count_question:
             shown = papers[: match.recent]
             intro = (
-                f"His {order} paper{described}:"
+                f"{self._owner} {order} paper{described}:"
                 if len(shown) == 1
-                else f"His {len(shown)} {order} papers{described}, {_order_word(match)} first:"
+                else f"{self._owner} {len(shown)} {order} papers{described}, "
+                f"{_order_word(match)} first:"
             )
         else:
             shown = papers[: self.tuning.list_limit]
-            intro = f"He has {n} {noun}{described} in this knowledge base"
+            intro = f"{self.kb.profile.name} has {n} {noun}{described} in this knowledge base"
             if n > len(shown):
                 intro += f"; the {len(shown)} {_order_word(match)}:"
             else:
@@ -250,13 +261,16 @@ class Answerer:
 
     def _post_list_answer(self, query: Query, match: PostList) -> Answer:
         if not match.posts:
-            return self.decline(query, reason="I know of no posts of his.")
+            return self.decline(query, reason=f"I know of no posts by {self.kb.profile.name}.")
         limit = match.recent if match.recent is not None else self.tuning.list_limit
         shown = match.posts[:limit]
         if match.recent == 1:
-            intro = "His most recent post on X in this knowledge base:"
+            intro = f"{self._owner} most recent post on X in this knowledge base:"
         else:
-            intro = f"His {len(shown)} most recent posts on X in this knowledge base, newest first:"
+            intro = (
+                f"{self._owner} {len(shown)} most recent posts on X in this knowledge base, "
+                "newest first:"
+            )
         sources = [
             _Source("post", p.id, post_title(p), p.date, p.url, p.text, (p.text,), 1.0)
             for p in shown
@@ -627,11 +641,11 @@ def profile_text(profile: Profile) -> str:
 
 
 _PROFILE_INTROS = {
-    "location": "Where his X profile says he is based:",
-    "joined": "When he joined X, from his profile:",
-    "handle": "His account on X:",
-    "counts": "His X profile's counts, as captured:",
-    "bio": "How he describes himself on X:",
+    "location": "Where {name} is based, from the X profile:",
+    "joined": "When {name} joined X, from the profile:",
+    "handle": "{name}'s account on X:",
+    "counts": "The counts on {name}'s X profile, as captured:",
+    "bio": "{name}'s bio on X:",
 }
 _FACT_LINES = {
     "authors": "Authors:",

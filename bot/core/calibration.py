@@ -41,7 +41,8 @@ from bot.errors import BotError
 MIN_OOS_DECLINED = 0.90
 MAX_FALSE_DECLINES = 0.05
 HIGH_PRECISION = 0.85
-REGULARIZATION = 1.0  # scikit-learn's C: smaller is a simpler model
+REGULARIZATION = 1.0  # scikit-learn's C for the decision: smaller is a simpler model
+RANKER_REGULARIZATION = 0.03  # ... and for the ranker
 
 
 @dataclass(frozen=True, slots=True)
@@ -143,6 +144,7 @@ def _samples(
 def fit_ranker(samples: Sequence[Sample]) -> LinearModel:
     """Pairwise logistic regression: gold candidates above the others of the same question."""
     diffs: list[np.ndarray] = []
+    weights: list[float] = []
     for sample in samples:
         gold = set(sample.question.gold)
         vectors = [
@@ -151,15 +153,19 @@ def fit_ranker(samples: Sequence[Sample]) -> LinearModel:
         ]
         good = [v for is_gold, v in vectors if is_gold]
         bad = [v for is_gold, v in vectors if not is_gold]
-        for g in good:
-            for b in bad:
-                diffs.append(g - b)
+        pairs = [g - b for g in good for b in bad]
+        if not pairs:
+            continue
+        diffs += pairs
+        # Every question weighs the same, however many candidates it has.
+        weights += [1.0 / len(pairs)] * len(pairs)
     if not diffs:
         raise BotError("no dev question has a gold source among its candidates: nothing to fit")
     x = np.vstack([np.vstack(diffs), -np.vstack(diffs)])
     y = np.concatenate([np.ones(len(diffs)), np.zeros(len(diffs))])
-    model = _sklearn()(C=REGULARIZATION, fit_intercept=False, max_iter=2000)
-    model.fit(x, y)
+    w = np.concatenate([weights, weights]) * len(samples)
+    model = _sklearn()(C=RANKER_REGULARIZATION, fit_intercept=False, max_iter=5000)
+    model.fit(x, y, sample_weight=w)
     return LinearModel(dict(zip(RANKER_FEATURES, (float(w) for w in model.coef_[0]), strict=True)))
 
 

@@ -1,7 +1,8 @@
 """Load and validate a knowledge directory into an immutable ``KnowledgeBase``.
 
-``load_knowledge(dir)`` reads ``profile.yaml``, ``papers.yaml`` and ``posts.yaml`` with the strict
-reader (``bot.core.yamlio``), checks every rule of the schema (``bot.core.schema``), and either
+``load_knowledge(dir)`` reads ``profile.yaml``, ``papers.yaml``, ``posts.yaml`` and the optional
+``exclude.yaml`` with the strict reader (``bot.core.yamlio``), checks every rule of the schema
+(``bot.core.schema``), and either
 returns typed, frozen records or raises ``KnowledgeError`` carrying every problem of every file,
 each printed as ``path:line:col: what is wrong``.
 """
@@ -9,6 +10,7 @@ each printed as ``path:line:col: what is wrong``.
 from __future__ import annotations
 
 import datetime as dt
+import re
 from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -17,6 +19,7 @@ from typing import Any, TypeVar
 
 from bot.core import schema
 from bot.core.models import (
+    Exclusion,
     KnowledgeBase,
     Paper,
     Post,
@@ -117,13 +120,23 @@ def load_knowledge(
         synonyms = _synonyms(data, check, failed=problems)
         problems.extend(check.problems)
 
+    excluded: list[Exclusion] = []
+    if (directory / schema.EXCLUDE_FILE).exists():
+        data, check = read(schema.EXCLUDE_FILE)
+        excluded = _exclusions(data, check, ids=ids)
+        problems.extend(check.problems)
+
     if problems or profile is None:
         # File by file (profile, papers, posts), then top to bottom, so editors can walk them.
         files = {name: n for n, name in enumerate(dict.fromkeys(p.path for p in problems))}
         problems.sort(key=lambda p: (files[p.path], p.line or 0, p.col or 0))
         raise KnowledgeError(problems)
     return KnowledgeBase(
-        profile=profile, papers=tuple(papers), posts=tuple(posts), synonyms=synonyms
+        profile=profile,
+        papers=tuple(papers),
+        posts=tuple(posts),
+        synonyms=synonyms,
+        excluded=tuple(excluded),
     )
 
 
@@ -193,13 +206,18 @@ def _date(
     return None
 
 
-def _month(m: MarkedDict, key: str, check: Checker, *, where: str) -> str | None:
-    value = check.string(m, key, where=where)
+def _month(
+    m: MarkedDict, key: str, check: Checker, *, where: str, allow_empty: bool = False
+) -> str | None:
+    value = check.string(m, key, where=where, allow_empty=allow_empty)
     if value is None:
         return None
-    if schema.MONTH_RE.match(value) and 1 <= int(value[5:]) <= 12:
+    if (allow_empty and value == "") or (
+        schema.MONTH_RE.match(value) and 1 <= int(value[5:]) <= 12
+    ):
         return value
-    check.problem(m.value_marks[key], f"{where}: {key} must be YYYY-MM, got {value!r}")
+    wanted = "YYYY-MM or ''" if allow_empty else "YYYY-MM"
+    check.problem(m.value_marks[key], f"{where}: {key} must be {wanted}, got {value!r}")
     return None
 
 
@@ -239,9 +257,10 @@ def _profile(data: Any, check: Checker) -> Profile | None:
     name = check.string(m, "name", where=where)
     handle = _handle(m, "handle", check, where=where)
     url = check.url(m, "url", where=where)
-    bio = check.string(m, "bio", where=where)
+    # A profile scaffolded by `init` knows only the name and handle: the rest may stay empty.
+    bio = check.string(m, "bio", where=where, allow_empty=True)
     location = check.string(m, "location", where=where, allow_empty=True)
-    joined = _month(m, "joined", check, where=where)
+    joined = _month(m, "joined", check, where=where, allow_empty=True)
     works = _strings(m, "works", check, where=where, required=True)
     counts = _counts(m, check, where=where) if "counts" in m else None
     if (
@@ -388,6 +407,15 @@ def _paper(m: MarkedDict, check: Checker, index: int) -> Paper | None:
     aliases = _strings(m, "aliases", check, where=where, required=False)
     topics = _topics(m, check, where=where)
     note = _optional_text(m, "note", check, where=where)
+    categories = _patterned_strings(
+        m, "categories", check, where=where, pattern=schema.CATEGORY_RE, shape="like 'cs.CL'"
+    )
+    journal_ref = _optional_text(m, "journal_ref", check, where=where)
+    doi = _optional_text(m, "doi", check, where=where)
+    if doi and not schema.DOI_RE.match(doi):
+        check.problem(
+            m.value_marks["doi"], f"{where}: doi must look like '10.1234/abc', got {doi!r}"
+        )
     if (
         len(check.problems) > before
         or paper_id is None
@@ -408,6 +436,9 @@ def _paper(m: MarkedDict, check: Checker, index: int) -> Paper | None:
         aliases=aliases,
         topics=topics,
         note=note,
+        categories=categories,
+        journal_ref=journal_ref,
+        doi=doi,
     )
 
 
@@ -420,6 +451,20 @@ def _topics(m: MarkedDict, check: Checker, *, where: str) -> tuple[str, ...]:
             continue
         hint = did_you_mean(topic, schema.TOPICS) or " (see TOPICS in bot/core/schema.py)"
         check.problem(mark, f"{where}: unknown topic {topic!r}{hint}")
+    return tuple(good)
+
+
+def _patterned_strings(
+    m: MarkedDict, key: str, check: Checker, *, where: str, pattern: re.Pattern[str], shape: str
+) -> tuple[str, ...]:
+    """An optional list of strings that must each match ``pattern``; bad items are problems."""
+    check.string_list(m, key, where=where, required=False)  # reports non-strings
+    good = []
+    for item, mark in _string_items(m, key):
+        if pattern.match(item):
+            good.append(item)
+        else:
+            check.problem(mark, f"{where}: {key} must hold values {shape}, got {item!r}")
     return tuple(good)
 
 
@@ -463,6 +508,16 @@ def _post(m: MarkedDict, check: Checker, index: int) -> Post | None:
     quoted = _quoted(m, check, where=where)
     links = _links(m, check, where=where)
     link_title = _optional_text(m, "link_title", check, where=where)
+    status_id = _optional_text(m, "status_id", check, where=where)
+    if status_id and not schema.STATUS_ID_RE.match(status_id):
+        check.problem(
+            m.value_marks["status_id"],
+            f"{where}: status_id must be X's numeric post id, got {status_id!r}",
+        )
+    elif status_id and url is not None and not url.endswith(f"/status/{status_id}"):
+        check.problem(
+            m.value_marks["url"], f"{where}: url must be the status URL of post {status_id}"
+        )
     if (
         len(check.problems) > before
         or post_id is None
@@ -481,6 +536,7 @@ def _post(m: MarkedDict, check: Checker, index: int) -> Post | None:
         quoted=quoted,
         links=links,
         link_title=link_title,
+        status_id=status_id,
     )
 
 
@@ -520,25 +576,68 @@ def _quoted(m: MarkedDict, check: Checker, *, where: str) -> QuotedPost | None:
     date = _date(q, "date", check, where=label, month_ok=False, required=False) or ""
     text = _optional_text(q, "text", check, where=label)
     note = _optional_text(q, "note", check, where=label)
+    url = check.url(q, "url", where=label, required=False) or ""
     if not note and not (handle and text):
         return None  # the missing keys were reported above
-    return QuotedPost(handle=handle, name=name, date=date, text=text, note=note)
+    return QuotedPost(handle=handle, name=name, date=date, text=text, note=note, url=url)
 
 
 def _links(m: MarkedDict, check: Checker, *, where: str) -> tuple[str, ...]:
-    """Links as displayed (often without scheme, maybe cut with "…"); a full URL must be https."""
+    """Links as displayed (often without scheme, maybe cut with "…") or as expanded by X (http or
+    https, as the archive gives them): never shown as links, so http is no risk here."""
     check.string_list(m, "links", where=where, required=False)  # reports non-strings
     good = []
     for link, mark in _string_items(m, "links"):
-        if any(ch.isspace() for ch in link) or ("://" in link and not is_https_url(link)):
+        web = is_https_url(link) or is_https_url(link.replace("http://", "https://", 1))
+        if any(ch.isspace() for ch in link) or ("://" in link and not web):
             check.problem(
                 mark,
-                f"{where}: a link must be as displayed (no spaces) or an https:// URL, "
+                f"{where}: a link must be as displayed (no spaces) or an http(s):// URL, "
                 f"got {link!r}",
             )
             continue
         good.append(link)
     return tuple(good)
+
+
+# --- exclude.yaml ------------------------------------------------------------------------------
+
+
+def _exclusions(data: Any, check: Checker, *, ids: dict[str, tuple[str, Mark]]) -> list[Exclusion]:
+    """The ids importers must never add; one that is also a paper or a post is a problem."""
+    if data is None:
+        return []  # an empty file excludes nothing
+    top = check.mapping(data, Mark(1, 1), where="the file")
+    if top is None:
+        return []
+    check.keys(top, allowed=("exclude",), required=("exclude",))
+    result: list[Exclusion] = []
+    seen: set[str] = set()
+    for i, m in enumerate(check.list_of_mappings(top, "exclude") or ()):
+        where = f"exclude[{i}]"
+        check.keys(m, allowed=schema.EXCLUDE_KEYS, required=("id",), where=where)
+        excluded_id = check.string(m, "id", where=where)
+        reason = _optional_text(m, "reason", check, where=where)
+        if excluded_id is None:
+            continue
+        mark = m.value_marks["id"]
+        if not schema.ARXIV_ID_RE.match(excluded_id):
+            check.problem(
+                mark, f"{where}: id must be an arXiv id like '2305.07185', got {excluded_id!r}"
+            )
+        elif excluded_id in seen:
+            check.problem(mark, f"{where}: {excluded_id!r} is excluded twice")
+        elif excluded_id in ids:
+            path, first = ids[excluded_id]
+            check.problem(
+                mark,
+                f"{where}: {excluded_id!r} is excluded but is also a record at "
+                f"{path}:{first.line}:{first.col}; remove it from one of them",
+            )
+        else:
+            seen.add(excluded_id)
+            result.append(Exclusion(id=excluded_id, reason=reason))
+    return result
 
 
 def topic_counts(kb: KnowledgeBase) -> Counter[str]:

@@ -125,7 +125,8 @@ class IntentTable:
     def build(cls, person_words: Iterable[str]) -> IntentTable:
         """Compile the table with ``person_words`` (his names and handle, casefolded)."""
         names = sorted({re.escape(w) for w in person_words if w}, key=len, reverse=True)
-        person = r"(he|him|his|himself|" + "|".join(names) + ")" if names else r"(he|him|his)"
+        pronouns = "he|him|his|himself|she|her|hers|herself|they|them|their|themselves"
+        person = f"({pronouns}|{'|'.join(names)})" if names else f"({pronouns})"
         about_him = _rx(rf"\b{person}\b")
         about_account = _rx(rf"\b({person[1:-1]}|x|twitter|profile|account|bio)\b")
         posts = _rx(r"\b(posts?|tweets?|posted|tweeted|say|said|says|thread)\b")
@@ -176,16 +177,15 @@ class IntentTable:
                 "bio",
                 _rx(
                     r"\bwho is\b|\bwho's\b|\bknown for\b|\bfamous for\b|\bbio\b|\btell me about\b"
-                    r"|\bwhat does he do\b|\b(role|job|position|title)\b|\bblame\w*\b"
-                    r"|\bdescribe (himself|him)\b"
+                    r"|\bwhat does (he|she) do\b|\b(role|job|position|title)\b|\bblame\w*\b"
+                    r"|\bdescribe (himself|him|herself|her)\b"
                 ),
                 _rx(
-                    rf"^\W*(who is|whos|who's) {person}( lewis)?\W*$|\b(he|his) (known|famous)\b"
-                    r"|\b(his|x|twitter|profile) bio\b|tell me about (him|"
-                    + person[1:-1]
-                    + r")\W*$"
-                    r"|\bwhat does he do\b|\b(his|he) (current )?(role|job|position|title)\b"
-                    r"|\bblame\w*\b|\bdescribe (himself|him)\b|\bprofile\b"
+                    rf"^\W*(who is|whos|who's)( {person})+\W*$"
+                    r"|\b(he|his|she|her) (known|famous)\b|\b(his|her|x|twitter|profile) bio\b"
+                    rf"|tell me about( {person})+\W*$|\bwhat does (he|she) do\b"
+                    r"|\b(his|he|her|she) (current )?(role|job|position|title)\b"
+                    r"|\bblame\w*\b|\bdescribe (himself|him|herself|her)\b|\bprofile\b"
                 ),
             ),
             # --- one paper's record ------------------------------------------------------
@@ -239,7 +239,7 @@ class IntentTable:
                 Intent.OPINION,
                 "posts",
                 _rx(r"\b(" + "|".join(sorted(OPINION_WORDS)) + r")\b|\bin his (own )?words\b"),
-                _rx(rf"\b{person}\b|\bhis\b"),
+                about_him,
             ),
         )
         return cls(rules, about_him)
@@ -449,7 +449,10 @@ def _add_expansions(normalized: str, words: dict[str, QueryWord], lexicon: Lexic
 
 
 def person_words(name: str, handle: str) -> list[str]:
-    """The words that name the researcher in a question: each part of his name and his handle."""
+    """The words that name the researcher in a question: each part of the name, the handle, and
+    the handle's parts of 3+ letters ("perception" of "@ml_perception"; "ml" is often a real
+    term)."""
     words = [w for w in _WORD_RE.findall(normalize(name)) if len(w) >= 3]
     handle = normalize(handle).lstrip("@")
-    return [*words, handle] if handle else words
+    parts = [p for p in _WORD_RE.findall(handle) if len(p) >= 3 and p != handle]
+    return list(dict.fromkeys([*words, *([handle] if handle else []), *parts]))

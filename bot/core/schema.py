@@ -13,6 +13,8 @@ PAPERS_FILE = "papers.yaml"
 POSTS_FILE = "posts.yaml"
 SYNONYMS_FILE = "synonyms.yaml"  # optional: groups of equivalent terms for query expansion
 KNOWLEDGE_FILES = (PROFILE_FILE, PAPERS_FILE, POSTS_FILE)
+# Optional: arXiv ids that importers must never add (a namesake's papers). Absent means none.
+EXCLUDE_FILE = "exclude.yaml"
 
 MAX_FILE_BYTES = 1_000_000  # ~7x the shipped papers.yaml; a bigger file is a mistake, not data
 
@@ -64,15 +66,30 @@ PAPER_KEYS = (
     "aliases",
     "topics",
     "note",
+    "categories",
+    "journal_ref",
+    "doi",
 )
-# Filled by hand, never from the raw sources: the build keeps them as they are.
+# Filled by hand, never from the raw sources: the build and the importers keep them as they are.
 PAPER_CURATED = ("aliases", "topics", "note")
 
 POST_REQUIRED = ("id", "date", "text", "url")
-POST_KEYS = ("id", "date", "text", "url", "reply_to", "thread", "quoted", "links", "link_title")
+POST_KEYS = (
+    "id",
+    "date",
+    "text",
+    "url",
+    "reply_to",
+    "thread",
+    "quoted",
+    "links",
+    "link_title",
+    "status_id",
+)
 THREAD_REQUIRED = ("id", "position")
 THREAD_KEYS = ("id", "position", "total")
-QUOTED_KEYS = ("handle", "name", "date", "text", "note")
+QUOTED_KEYS = ("handle", "name", "date", "text", "note", "url")
+EXCLUDE_KEYS = ("id", "reason")
 
 ARXIV_ID_RE = re.compile(r"^\d{4}\.\d{4,5}$")
 ARXIV_URL_PREFIX = "https://arxiv.org/abs/"
@@ -82,3 +99,6 @@ YEAR_RE = re.compile(r"^\d{4}$")
 POST_ID_RE = re.compile(r"^(\d{4}-\d{2}-\d{2})-(\d+)$")
 HANDLE_RE = re.compile(r"^@\w{1,50}$")
 TOPIC_RE = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
+STATUS_ID_RE = re.compile(r"^\d{1,20}$")  # X's numeric post ids ("1845209812345678901")
+CATEGORY_RE = re.compile(r"^[a-z-]+(?:\.[A-Za-z-]+)?$")  # arXiv categories: "cs.CL", "hep-th"
+DOI_RE = re.compile(r"^10\.\d{4,9}/\S+$")

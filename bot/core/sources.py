@@ -38,7 +38,7 @@ _REPLY_RE = re.compile(r"^Replying to (@\w+)")
 _GONE_RE = re.compile(r"^This Post is from an account that no longer exists\b")
 _GONE_NOTE = "the quoted post is from an account that no longer exists; its text is not available"
 # "1/5", "(1/6)" or "1/" (no total) at the very end of the text marks a thread position.
-_THREAD_RE = re.compile(r"\s*(?:\((\d+)/(\d+)\)|(\d+)/(\d*))$")
+THREAD_MARKER_RE = re.compile(r"\s*(?:\((\d+)/(\d+)\)|(\d+)/(\d*))$")
 # A link as X displays it: optional scheme, a domain, then a path (often cut short with "…").
 _LINK_RE = re.compile(r"(?:https?://)?(?:[A-Za-z0-9-]+\.)+[A-Za-z]{2,}/\S*")
 _BIO_WORKS_RE = re.compile(r"things like (.+?)\.?$")
@@ -247,7 +247,7 @@ def _parse_post(block: list[_Line], *, source: str) -> _RawPost:
         raise KnowledgeError([Problem(source, start.number, None, f"{what}: no text")])
     post_text = "\n".join(text_lines)
     position = total = None
-    if m := _THREAD_RE.search(post_text):
+    if m := THREAD_MARKER_RE.search(post_text):
         position = int(m.group(1) or m.group(3))
         total_text = m.group(2) or m.group(4)
         total = int(total_text) if total_text else None

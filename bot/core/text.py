@@ -13,8 +13,9 @@ import unicodedata
 import Stemmer
 
 # General English function words plus the words every question here carries without telling
-# documents apart ("what did he say in his paper about ..."): with them removed a question
+# documents apart ("what did she say in her paper about ..."): with them removed a question
 # made only of common words has nothing left to match, so it cannot be answered by accident.
+# The researcher's own name and handle are such words too: see ``bot.core.query.person_words``.
 ENGLISH_STOPWORDS = frozenset(
     """
     a about above actually after again against all also am an and any anyone anything are aren

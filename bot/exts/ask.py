@@ -22,7 +22,9 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
-EMPTY_QUESTION = "Ask me a question about {name}'s research, for example: “What is BART?”"
+EMPTY_QUESTION = "Ask me a question about {name}'s research, for example: “{example}”"
+# The /ask description names the researcher of the profile (see ``embeds.command_description``).
+ASK_DESCRIPTION = "Ask a question about {whose} research; the answer cites its sources."
 TOO_LONG = "That question is {length} characters long; please keep it under {limit}."
 COOLING_DOWN = "Slow down a little: you can ask again in {seconds} s."
 FAILED = "Sorry, something went wrong while answering. The error was logged."
@@ -70,6 +72,8 @@ class AskCog(commands.Cog):
     def __init__(self, bot: QABot) -> None:
         self.bot = bot
         self.cooldowns = UserCooldowns(bot.config.cooldown_seconds)
+        name = bot.engine.kb.profile.name
+        self.ask.description = embeds.command_description(ASK_DESCRIPTION, name)
 
     # --- chat ------------------------------------------------------------------------------
 
@@ -118,7 +122,7 @@ class AskCog(commands.Cog):
     async def _answer_message(self, message: discord.Message, question: str) -> None:
         limit = self.bot.config.max_question_length
         if not question:
-            await self._reply(message, EMPTY_QUESTION.format(name=self.bot.engine.kb.profile.name))
+            await self._reply(message, self._empty_question())
             return
         if len(question) > limit:
             await self._reply(message, TOO_LONG.format(length=len(question), limit=limit))
@@ -143,6 +147,10 @@ class AskCog(commands.Cog):
             len(answer.citations),
         )
 
+    def _empty_question(self) -> str:
+        kb = self.bot.engine.kb
+        return EMPTY_QUESTION.format(name=kb.profile.name, example=embeds.example_question(kb))
+
     # --- /ask ------------------------------------------------------------------------------
 
     async def interaction_check(self, interaction: discord.Interaction[Any], /) -> bool:
@@ -155,19 +163,19 @@ class AskCog(commands.Cog):
 
     @app_commands.command()
     @app_commands.describe(
-        question="What you want to know about his research",
+        question="What you want to know about the research",
         private="Only you see the answer (default: the server's setting)",
     )
     async def ask(
         self, interaction: discord.Interaction[Any], question: str, private: bool | None = None
     ) -> None:
-        """Ask a question about Mike Lewis's research; the answer cites its sources."""
+        """Ask a question about the researcher's work; the answer cites its sources."""
         config = self.bot.config
         ephemeral = config.ask_private_by_default if private is None else private
         question = clean_question(question)
         none = discord.AllowedMentions.none()
         if not question:
-            text = EMPTY_QUESTION.format(name=self.bot.engine.kb.profile.name)
+            text = self._empty_question()
             await interaction.response.send_message(text, ephemeral=True, allowed_mentions=none)
             return
         if len(question) > config.max_question_length:

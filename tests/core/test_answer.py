@@ -108,7 +108,7 @@ def test_profile_questions(engine: Engine) -> None:
     """Where he is based and when he joined come from the profile, verbatim."""
     where = engine.ask("Where is he based?")
     assert where.text == "Location: Seattle [1]"
-    assert where.intro == "Where his X profile says he is based:"
+    assert where.intro == "Where Mike Lewis is based, from the X profile:"
     assert where.citations[0].kind == "profile" and where.citations[0].date is None
     assert engine.ask("When did he join X?").text == "Joined September 2019 [1]"
 
@@ -118,7 +118,7 @@ def test_list_answer_is_newest_first(engine: Engine) -> None:
     answer = engine.ask("papers with Urvashi Khandelwal")
     assert (
         answer.intro
-        == "He has 2 papers with Urvashi Khandelwal in this knowledge base, newest first:"
+        == "Mike Lewis has 2 papers with Urvashi Khandelwal in this knowledge base, newest first:"
     )
     assert [c.id for c in answer.citations] == ["2010.00710", "1911.00172"]
     assert answer.text == (
@@ -130,7 +130,7 @@ def test_list_answer_is_newest_first(engine: Engine) -> None:
 def test_recent_papers(engine: Engine) -> None:
     """ "His latest papers" gives the five newest."""
     answer = engine.ask("What are his latest papers?")
-    assert answer.intro.startswith("His 5 most recent papers, newest first:")
+    assert answer.intro.startswith("Mike Lewis's 5 most recent papers, newest first:")
     dates = [c.date or "" for c in answer.citations]
     assert len(dates) == 5 and dates == sorted(dates, reverse=True)
 
@@ -145,7 +145,7 @@ def test_doubtful_paper_keeps_its_caveat_in_lists(engine: Engine) -> None:
     """The doubtful Llama 4 write-up carries its note on its citation and in the answer's notes
     (every interface shows them), not in the intro, which stays one short line."""
     answer = engine.ask("how many papers has he written?")
-    assert answer.intro == "He has 69 papers in this knowledge base; the 10 newest:"
+    assert answer.intro == "Mike Lewis has 69 papers in this knowledge base; the 10 newest:"
     lines = answer.text.split("\n")
     assert (
         "- The Llama 4 Herd: Architecture, Training, Evaluation, and Deployment Notes [4]" in lines
@@ -175,7 +175,7 @@ def test_decline_for_a_year_without_papers(engine: Engine) -> None:
     """Asking for a year he has no papers in is declined with that reason."""
     answer = engine.ask("what did he publish in 2018?")
     assert answer.declined
-    assert answer.text.startswith("I know of no papers of his from 2018.")
+    assert answer.text.startswith("I know of no papers by Mike Lewis from 2018.")
 
 
 @pytest.mark.parametrize(
@@ -224,7 +224,10 @@ def test_unknown_venue_is_not_invented(engine: Engine) -> None:
 def test_latest_posts(engine: Engine) -> None:
     """ "His latest tweets" lists his posts newest first, each quoted whole."""
     answer = engine.ask("show me his 3 most recent posts")
-    assert answer.intro == "His 3 most recent posts on X in this knowledge base, newest first:"
+    assert (
+        answer.intro
+        == "Mike Lewis's 3 most recent posts on X in this knowledge base, newest first:"
+    )
     assert [c.id for c in answer.citations] == ["2024-04-19-1", "2024-04-18-2", "2024-04-18-1"]
     assert answer.statements[0].text == engine.kb.post("2024-04-19-1").text  # type: ignore[union-attr]
 
@@ -279,10 +282,13 @@ def test_papers_by_venue(engine: Engine) -> None:
     """A venue is matched case-insensitively by family ("ICLR" is every ICLR year); a year
     beside it is the venue's year; papers are listed newest first and cited."""
     neurips = engine.ask("papers at NeurIPS 2023")
-    assert neurips.intro == "He has 2 papers at NeurIPS 2023 in this knowledge base, newest first:"
+    assert (
+        neurips.intro
+        == "Mike Lewis has 2 papers at NeurIPS 2023 in this knowledge base, newest first:"
+    )
     assert [c.id for c in neurips.citations] == ["2305.11206", "2305.07185"]
     iclr = engine.ask("which of his papers were at ICLR?")
-    assert iclr.intro == "He has 13 papers at ICLR in this knowledge base; the 10 newest:"
+    assert iclr.intro == "Mike Lewis has 13 papers at ICLR in this knowledge base; the 10 newest:"
     assert all(engine.kb.paper(c.id).venue.startswith("ICLR ") for c in iclr.citations)  # type: ignore[union-attr]
     dates = [c.date or "" for c in iclr.citations]
     assert dates == sorted(dates, reverse=True)
@@ -292,7 +298,7 @@ def test_acl_family_includes_findings_and_says_so(engine: Engine) -> None:
     """ "ACL" includes Findings of ACL (stated in the intro) but not NAACL, EMNLP or TACL."""
     acl = engine.ask("what did he publish at ACL")
     assert acl.intro == (
-        "He has 12 papers at ACL (including Findings of ACL) in this knowledge base; the 10 newest:"
+        "Mike Lewis has 12 papers at ACL (including Findings of ACL) in this knowledge base; the 10 newest:"
     )
     venues = {engine.kb.paper(c.id).venue for c in acl.citations}  # type: ignore[union-attr]
     assert venues <= {
@@ -300,7 +306,9 @@ def test_acl_family_includes_findings_and_says_so(engine: Engine) -> None:
         "Findings of ACL 2022", "Findings of ACL 2023", "Findings of ACL 2025",
     }  # fmt: skip
     findings = engine.ask("which papers of his appeared in Findings of ACL?")
-    assert findings.intro.startswith("He has 5 papers in Findings of ACL in this knowledge base")
+    assert findings.intro.startswith(
+        "Mike Lewis has 5 papers in Findings of ACL in this knowledge base"
+    )
 
 
 @pytest.mark.parametrize(

@@ -60,7 +60,12 @@ def test_intent_table_does_not_misread(engine: Engine, question: str) -> None:
 
 def test_person_words_come_from_the_profile() -> None:
     """His names and handle, casefolded; a two-letter name part is not a word of his."""
-    assert person_words("Mike Lewis", "@ml_perception") == ["mike", "lewis", "ml_perception"]
+    assert person_words("Mike Lewis", "@ml_perception") == [
+        "mike",
+        "lewis",
+        "ml_perception",
+        "perception",
+    ]
     table = IntentTable.build(person_words("Ada Lovelace", "@ada"))
     assert table.classify("where is lovelace based")[0] is Intent.PROFILE
     assert table.classify("where is lewis based")[0] is not Intent.PROFILE

@@ -230,7 +230,7 @@ def test_paper_card_shows_every_part() -> None:
         ("Authors", "Mike Lewis, Yinhan Liu, Naman Goyal"),
         ("Also known as", "BART"),
         (
-            "His posts about it",
+            "Posts about it",
             "[2022-11-22](https://x.com/ml_perception) — “Excited to share Cicero, the first AI "
             "to play Diplomacy at a human level!”",
         ),

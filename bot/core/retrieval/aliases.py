@@ -33,6 +33,20 @@ _CASED_WORD_RE = re.compile(r"[^\W_]+")
 MAX_QUESTION_PARTS = 64
 
 
+TITLE_NAME_MAX_WORDS = 5
+
+
+def title_names(title: str) -> tuple[str, ...]:
+    """The short name a title gives itself before its colon ("MEGABYTE: Predicting ..." ->
+    "MEGABYTE", "Tidal Attention: Linear-Time ..." -> "Tidal Attention"): what people call the
+    paper, so it names the paper as a curated alias does, even before anyone curates one."""
+    head, colon, _ = title.partition(":")
+    words = head.split()
+    if not colon or not words or len(words) > TITLE_NAME_MAX_WORDS or len(alias_key(head)) < 3:
+        return ()
+    return (head.strip(),)
+
+
 def _cased_acronym(alias: str, lowercase_words: set[str]) -> bool:
     """Whether ``alias`` holds an acronym that is also an ordinary word of the knowledge base
     ("ART", "BASE Layers"): such an alias names its paper only as written, in capitals."""
@@ -64,7 +78,7 @@ class AliasLayer:
         aliases: dict[str, set[str]] = {}
         acronyms: dict[str, set[str]] = {}
         for paper in kb.papers:
-            for alias in paper.aliases:
+            for alias in (*paper.aliases, *title_names(paper.title)):
                 key = alias_key(alias)
                 if _cased_acronym(alias, lowercase_words):
                     acronyms.setdefault(alias, set()).add(paper.id)

@@ -35,16 +35,13 @@ RANKER_FEATURES: tuple[str, ...] = (
     "coverage",  # share of the question's information the document holds
     "proximity",  # share of that one sentence holds
     "coord",  # lexical x coverage x proximity, over the best candidate's
-    "semantic",  # cosine of the question and the whole document
     "semantic_kind",  # that cosine as a z-score among documents of the same kind
     "sentence",  # best cosine of the question and one sentence (or the title)
     "named",  # the question names it by an alias or its title
     "quoted_title",  # the question quotes most of its title
     "post_opinion",  # a post, and the question asks what he said or thinks
     "profile_about",  # the profile, and the question is about him
-    "paper_topic",  # a paper, and the question asks about a topic (not what he said)
-    "is_post",
-    "is_profile",
+    "paper_definition",  # a paper, and the question asks what something is
 )
 DECISION_FEATURES: tuple[str, ...] = (
     "top_score",  # the ranker's score of the best candidate

@@ -280,7 +280,7 @@ class Retriever:
                 "quoted_title": float(doc_id in quoted),
                 "post_opinion": float(kind == "post" and opinion),
                 "profile_about": float(kind == "profile" and about_him),
-                "paper_topic": float(kind == "paper" and query.intent is Intent.TOPIC),
+                "paper_definition": float(kind == "paper" and query.has(Cue.DEFINITION)),
                 "is_post": float(kind == "post"),
                 "is_profile": float(kind == "profile"),
             }
