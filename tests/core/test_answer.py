@@ -298,7 +298,8 @@ def test_acl_family_includes_findings_and_says_so(engine: Engine) -> None:
     """ "ACL" includes Findings of ACL (stated in the intro) but not NAACL, EMNLP or TACL."""
     acl = engine.ask("what did he publish at ACL")
     assert acl.intro == (
-        "Mike Lewis has 12 papers at ACL (including Findings of ACL) in this knowledge base; the 10 newest:"
+        "Mike Lewis has 12 papers at ACL (including Findings of ACL) in this knowledge base; "
+        "the 10 newest:"
     )
     venues = {engine.kb.paper(c.id).venue for c in acl.citations}  # type: ignore[union-attr]
     assert venues <= {
