@@ -25,7 +25,7 @@ if TYPE_CHECKING:
 
 DEFAULT_KNOWLEDGE_DIR = Path(__file__).resolve().parent.parent / "knowledge"
 EVAL_DIR = Path(__file__).resolve().parent.parent / "eval"
-DEFAULT_EVAL_FILES = ("dev.yaml", "questions.yaml", "holdout.yaml")
+DEFAULT_EVAL_FILES = ("dev.yaml", "questions.yaml", "holdout.yaml", "conversations.yaml")
 DEFAULT_CALIBRATION_FILES = ("dev.yaml",)
 DEFAULT_RANKING_FILES = ("questions.yaml",)  # more phrasings for the ranker only
 FROZEN_FILES = ("test.yaml", "holdout.yaml")
@@ -91,6 +91,12 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--misses", action="store_true", help="also list the questions we get wrong")
     p.add_argument(
         "--layers", action="store_true", help="also score with each retrieval layer switched off"
+    )
+    p.add_argument(
+        "--split",
+        choices=("dev", "test", "all"),
+        default="dev",
+        help="which conversations of a conversation file to run (default: dev; test is frozen)",
     )
     _add_knowledge_option(p)
     p.set_defaults(handler=_cmd_eval)
@@ -283,8 +289,12 @@ def _cmd_eval(args: argparse.Namespace) -> int:
     from bot.core.evaluation import (
         answer_outcome,
         evaluate,
+        evaluate_conversations,
+        format_conversation_scores,
         format_layers,
         format_reports,
+        is_conversation_file,
+        load_conversations,
         load_questions,
         misses,
         ranking_system,
@@ -293,7 +303,9 @@ def _cmd_eval(args: argparse.Namespace) -> int:
     from bot.core.retrieval import Layers
 
     files = args.files or [EVAL_DIR / name for name in DEFAULT_EVAL_FILES]
-    sets = [(path, load_questions(path)) for path in files]
+    conversation_files = [path for path in files if is_conversation_file(path)]
+    sets = [(path, load_questions(path)) for path in files if path not in conversation_files]
+    conversations = [(path, load_conversations(path)) for path in conversation_files]
     kb = load_knowledge(args.knowledge)
     engine = Engine.build(kb)
     bm25 = BM25sBaseline.build(kb)
@@ -329,7 +341,17 @@ def _cmd_eval(args: argparse.Namespace) -> int:
             print("\nMisses (ours):")
             for line in misses(ours(engine), questions) or ["none"]:
                 print(f"  {line}")
+    for path, items in conversations:
+        chosen = [c for c in items if args.split == "all" or c.split == args.split]
+        turns = sum(len(c.turns) for c in chosen)
+        print(f"\n{_shown_path(path)} ({args.split}): {len(chosen)} conversations, {turns} turns")
+        print()
+        print(format_conversation_scores(evaluate_conversations(_converse(engine), chosen)))
     return 0
+
+
+def _converse(engine: Engine):  # type: ignore[no-untyped-def]
+    return lambda question, history: engine.ask(question, history=history)
 
 
 def _shown_path(path: Path) -> str:

@@ -190,6 +190,9 @@ class Answerer:
 
     def _fact_answer(self, query: Query) -> Answer | None:
         """Answer from the record of the paper the question names; None when it names none."""
+        post = self._named_post(query)
+        if post is not None and query.aspect in ("date", "link", "authors"):
+            return self._post_fact_answer(query, post)
         paper = self._named_paper(query)
         score = 1.0
         if paper is None:
@@ -218,6 +221,25 @@ class Answerer:
             intro = f"No venue is recorded for “{title}”; it first appeared on arXiv:"
         source = _paper_source(paper, sentences=tuple(wanted), score=score)
         return self._compose(query, [source], intro=intro)
+
+    def _post_fact_answer(self, query: Query, post: Post) -> Answer:
+        """When a post was written and where it is (a follow-up about one of his posts)."""
+        profile = self.kb.profile
+        lines = [
+            f"Posted on X by {profile.name} ({profile_handle(profile)}) on {post.date}",
+            f"Link: {post.url}",
+        ]
+        wanted = [lines[1]] if query.aspect == "link" else [lines[0]]
+        source = dataclasses.replace(_post_source(post, score=1.0), sentences=tuple(wanted))
+        intro = f"{self._owner} post on X ({post_title(post).removeprefix('Post on X: ')}):"
+        return self._compose(query, [source], intro=intro)
+
+    def _named_post(self, query: Query) -> Post | None:
+        """The one post a follow-up refers to, when the question names no paper."""
+        if any(self.kb.paper(d) for d in query.named):
+            return None
+        posts = [p for d in query.named if (p := self.kb.post(d)) is not None]
+        return posts[0] if len(posts) == 1 else None
 
     def _named_paper(self, query: Query) -> Paper | None:
         """The one paper the question names by an alias or its title (none if it names two)."""

@@ -9,7 +9,8 @@
 4. Its thresholds are chosen on the whole dev set, metadata answers included: ``tentative`` is
    the lowest probability that still declines at least ``MIN_OOS_DECLINED`` of the out-of-scope
    questions while declining at most ``MAX_FALSE_DECLINES`` of the answerable ones (best hit@1
-   among those; the least bad trade-off when none meets both); ``answer`` is the lowest
+   among those; when none meets both, the one missing them least, each miss as a rate);
+   ``answer`` is the lowest
    probability above which answers are right at least ``HIGH_PRECISION`` of the time.
 Both variants are fitted: with the semantic layer and without it (``decision.json``).
 scikit-learn is needed only here: ``pip install -e '.[calibrate]'``.
@@ -231,8 +232,9 @@ def choose_thresholds(
             not s.question.gold and not a for s, a in zip(samples, answered, strict=True)
         )
         hits = direct_hits + sum(a and right for (_, right), a in zip(rows, answered, strict=True))
-        excess = max(0.0, false - MAX_FALSE_DECLINES * answerable) + max(
-            0.0, MIN_OOS_DECLINED * oos - declined_oos
+        # How far each target is missed, as a rate: the two count the same.
+        excess = max(0.0, false / max(answerable, 1) - MAX_FALSE_DECLINES) + max(
+            0.0, MIN_OOS_DECLINED - declined_oos / max(oos, 1)
         )
         key = (-excess, hits + declined_oos)
         if best is None or key > best:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -9,6 +10,7 @@ from pathlib import Path
 from rapidfuzz import fuzz, process, utils
 
 from bot.core.answer import Answerer
+from bot.core.conversation import read_in_context, with_focus
 from bot.core.models import Answer, KnowledgeBase, Paper, Post, Turn
 from bot.core.query import Query
 from bot.core.retrieval import ALL_LAYERS, Layers, Retriever
@@ -59,9 +61,21 @@ class Engine:
     def ask(self, question: str, *, history: Sequence[Turn] = ()) -> Answer:
         """Answer ``question`` with citations, or decline; never raises on any string.
 
-        ``history`` holds the earlier turns of the same conversation, oldest first.
+        ``history`` holds the earlier turns of the same conversation, oldest first: a
+        follow-up ("who wrote it?") is read in their light and the answer says how
+        (``Answer.resolved``); a question with its own topic ignores them.
         """
-        return self.answerer.answer(self.understand(question))
+        reading = read_in_context(
+            question,
+            history,
+            kb=self.kb,
+            retriever=self.retriever,
+            structured=self.structured,
+        )
+        query = with_focus(self.understand(reading.text), reading)
+        answer = self.answerer.answer(query)
+        resolved = (reading.shown or reading.text) if reading.followup else ""
+        return dataclasses.replace(answer, question=question, resolved=resolved)
 
     def understand(self, question: str) -> Query:
         """The ``Query`` this engine reads ``question`` as."""

@@ -18,7 +18,7 @@ from pathlib import Path
 
 import yaml
 
-from bot.core.models import Answer
+from bot.core.models import Answer, Turn
 from bot.errors import BotError, Problem
 
 OUT_OF_SCOPE = "out-of-scope"
@@ -259,3 +259,120 @@ def misses(system: System, questions: Sequence[EvalQuestion]) -> list[str]:
             got = "declined" if ranked is None else list(ranked[:3])
             out.append(f"[{q.style}] {q.question!r}: got {got}, gold {list(q.gold)[:3]}")
     return out
+
+
+# --- conversations -------------------------------------------------------------------------------
+
+TURN_KINDS = ("first", "follow-up", "switch")
+
+
+@dataclass(frozen=True, slots=True)
+class EvalTurn:
+    """One turn of a conversation: its kind, gold, and what it means read alone."""
+
+    question: str
+    kind: str  # first | follow-up | switch
+    gold: tuple[str, ...]
+    resolved: str = ""
+    answer_has: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class EvalConversation:
+    """A conversation of two or three turns, in the dev or the frozen test split."""
+
+    id: str
+    split: str
+    turns: tuple[EvalTurn, ...]
+
+
+def is_conversation_file(path: Path) -> bool:
+    """Whether ``path`` holds conversations (items with ``turns``) rather than questions."""
+    try:
+        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except (OSError, yaml.YAMLError):
+        return False
+    return (
+        isinstance(data, list) and bool(data) and isinstance(data[0], dict) and "turns" in data[0]
+    )
+
+
+def load_conversations(path: Path) -> list[EvalConversation]:
+    """Read a conversation file; raises BotError naming every malformed entry."""
+    try:
+        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except OSError as exc:
+        raise BotError(f"{path}: cannot read the conversation file: {exc.strerror}") from exc
+    except yaml.YAMLError as exc:
+        raise BotError(f"{path}: not valid YAML: {exc}") from exc
+    if not isinstance(data, list):
+        raise BotError(f"{path}: expected a list of conversations")
+    conversations: list[EvalConversation] = []
+    problems: list[str] = []
+    for i, item in enumerate(data):
+        where = f"{path}: conversations[{i}]"
+        if not isinstance(item, dict) or not isinstance(item.get("turns"), list):
+            problems.append(f"{where}: expected a mapping with a list of turns")
+            continue
+        turns = []
+        for j, turn in enumerate(item["turns"]):
+            if not isinstance(turn, dict) or turn.get("kind") not in TURN_KINDS:
+                problems.append(f"{where}.turns[{j}]: expected a kind of {', '.join(TURN_KINDS)}")
+                continue
+            has = turn.get("answer_has", ())
+            turns.append(
+                EvalTurn(
+                    str(turn.get("q", "")),
+                    turn["kind"],
+                    tuple(turn.get("gold") or ()),
+                    str(turn.get("resolved", "")),
+                    (has,) if isinstance(has, str) else tuple(has),
+                )
+            )
+        conversations.append(
+            EvalConversation(str(item.get("id", i)), str(item.get("split", "dev")), tuple(turns))
+        )
+    if problems:
+        raise BotError("\n".join(problems))
+    return conversations
+
+
+Converse = Callable[[str, Sequence[Turn]], Answer]
+
+
+def evaluate_conversations(
+    converse: Converse, conversations: Sequence[EvalConversation]
+) -> dict[str, Scores]:
+    """Run each conversation turn by turn, the history made of the bot's own earlier answers;
+    score first, follow-up and switch turns, and the switch turns asked alone."""
+    results: dict[str, list[tuple[EvalQuestion, Outcome]]] = {k: [] for k in TURN_KINDS}
+    results["switch asked alone"] = []
+    for conversation in conversations:
+        history: list[Turn] = []
+        for turn in conversation.turns:
+            answer = converse(turn.question, history)
+            question = EvalQuestion(turn.question, turn.kind, turn.gold, turn.answer_has)
+            results[turn.kind].append((question, answer_outcome(answer)))
+            if turn.kind == "switch":
+                alone = answer_outcome(converse(turn.question, ()))
+                results["switch asked alone"].append((question, alone))
+            history.append(
+                Turn(answer.resolved or answer.question, tuple(c.id for c in answer.citations))
+            )
+    return {kind: _aggregate(items) for kind, items in results.items() if items}
+
+
+def format_conversation_scores(scores: dict[str, Scores]) -> str:
+    """A markdown table: per kind of turn, hit@1 and declines."""
+    lines = [
+        "| turns | n | hit@1 | R@3 | answerable declined | out-of-scope declined | facts |",
+        "|---|---:|---:|---:|---:|---:|---:|",
+    ]
+    for kind, s in scores.items():
+        lines.append(
+            f"| {kind} | {s.answerable + s.out_of_scope} | {s.rate('hit1'):.3f} "
+            f"| {s.rate('recall3'):.3f} | {_ratio(s.false_declines, s.answerable)} "
+            f"| {_ratio(s.declined_out_of_scope, s.out_of_scope)} "
+            f"| {_ratio(s.facts_found, s.facts)} |"
+        )
+    return "\n".join(lines)

@@ -79,7 +79,8 @@ CUE_PATTERNS: dict[Cue, re.Pattern[str]] = {
     Cue.LIST: _rx(
         r"\b(papers|publications|articles|works|published|publish|wrote|written|list|how many|"
         r"co-?authored|co-?wrote|collaborat\w*|worked with|work with|done with|done on|"
-        r"worked on|work on|put out|have out|came out|out in|released)\b"
+        r"worked on|work on|put out|have out|came out|out in|released|do with|did with"
+        r"|together with|w/)\b"
     ),
     Cue.POSTS: _rx(r"\b(posts|tweets)\b"),
     Cue.FIRST_AUTHOR: _rx(r"\bfirst[- ]author(ed)?\b|\blead author\b"),
@@ -162,7 +163,8 @@ class IntentTable:
                 "joined",
                 _rx(
                     r"\b(join|joined|joining|sign(ed)? up|start(ed)? (using|tweeting|posting)"
-                    r"|been on|on (x|twitter) since|account (created|made))\b"
+                    r"|been on|on (x|twitter) since|account (created|made)"
+                    r"|(make|made|create|created) (his|her|their|the) account)\b"
                 ),
                 about_account,
             ),
@@ -196,6 +198,7 @@ class IntentTable:
                     r"\bwho\b.*\b(wrote|write|written|authored|authors?|co-?authors?|worked on"
                     r"|else)\b|\b(co-?)?authors? (of|on|for)\b|\bwho (did|was|were)\b.*\bwith\b"
                     r"|\bfirst author of\b|\bauthor list\b|\bwho are the authors\b"
+                    r"|^\W*(co-?authors?|authors?|first author)\W*$"
                 ),
                 unless=posts,
             ),
@@ -205,7 +208,7 @@ class IntentTable:
                 _rx(
                     r"\b(which|what) (venue|conference|journal)\b"
                     r"|\bwhere\b.*\b(publish\w*|appear\w*|present\w*|accepted|come out|came out)\b"
-                    r"|\bpublished (at|in) what\b|\bvenue\b"
+                    r"|\bpublished (at|in) what\b|\bvenue\b|\bwhich conf\b|^\W*conf(erence)?\W*$"
                 ),
                 unless=posts,
             ),
@@ -213,7 +216,8 @@ class IntentTable:
                 Intent.PAPER_FACT,
                 "date",
                 _rx(
-                    r"\b(when|what day|which day|what month|what date)\b.*\b(publish\w*|release\w*"
+                    r"^\W*when (was|is|did) (that|it|this)\b"
+                    r"|\b(when|what day|which day|what month|what date)\b.*\b(publish\w*|release\w*"
                     r"|come out|came out|out|appear\w*|submit\w*|written|wrote|arxiv|hit|drop\w*"
                     r"|post(ed)? (on|to)|upload\w*)\b|\b(what|which) year\b|\bwhat date\b"
                 ),

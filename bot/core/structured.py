@@ -25,7 +25,9 @@ from bot.core.tuning import TUNING, Tuning
 # text.NUMBER_WORDS leaves it out; here it is a count).
 _NUMBERS = {"one": 1} | {w: int(d) for w, d in NUMBER_WORDS.items() if int(d) <= 10}
 _SINGLE_PAPER = re.compile(r"\b(paper|publication|article|work|thing|one)\b")
-_WITH = re.compile(r"\b(with|co-?authors?|co-?authored|co-?wrote|collaborat\w*|alongside|and)\b")
+_WITH = re.compile(
+    r"\b(with|w/|w|co-?authors?|co-?authored|co-?wrote|collaborat\w*|alongside|and|together)\b"
+)
 _YEAR_WORD = re.compile(r"(?:19|20)\d{2}")
 _K = TypeVar("_K", bound=Hashable)
 # Question words that never describe the papers wanted ("which papers did he write on ...").
@@ -37,7 +39,7 @@ _FILLER = frozenset(
     many newest number oldest on out paper papers post posted posts presented publication
     publications publish published put recent related release released show subject together
     topic topics total tweet tweeted tweets venue venues work works write written wrote author
-    authors thing things one ones any anything pls please
+    authors thing things one ones any anything pls please w far together
     """.split()  # noqa: SIM905 - a word list reads better as text
 )
 # A venue's former name, so a question using it still finds the venue's papers.
@@ -49,7 +51,7 @@ FACT_WORDS = re.compile(
     r"\b(who|wrote|write|written|authored|authors?|co-?authors?|worked|else|when|where|what|which|"
     r"publish\w*|release\w*|come|came|out|appear\w*|present\w*|accepted|submit\w*|venue|"
     r"conference|journal|year|date|link|url|pdf|arxiv|id|page|with|did|was|were|is|the|on|of|"
-    r"for|first|author|list|in|at|it)\b"
+    r"for|first|author|list|in|at|it|main|lead|senior|last|other|that|this|co|s)\b"
 )
 
 
@@ -106,12 +108,14 @@ class StructuredMatcher:
     def build(cls, kb: KnowledgeBase, *, tuning: Tuning = TUNING) -> StructuredMatcher:
         """Index the co-authors, venues, years and topics of ``kb``."""
         me = normalize(kb.profile.name)
+        person = frozenset(person_words(kb.profile.name, kb.profile.handle))
         full = sorted({a for p in kb.papers for a in p.authors if a and "et al" not in a})
         full = [a for a in full if normalize(a) != me]
         surnames: dict[str, list[str]] = {}
         for author in full:
             parts = normalize(author).split()
-            if len(parts) > 1 and len(parts[-1]) >= 4:
+            # A co-author sharing his surname ("Patrick Lewis") is named in full, never by it.
+            if len(parts) > 1 and len(parts[-1]) >= 4 and parts[-1] not in person:
                 surnames.setdefault(parts[-1], []).append(author)
         names = [normalize(a) for a in full]
         keys = list(full)
@@ -145,7 +149,7 @@ class StructuredMatcher:
             by_author=_group(newest, lambda p: list(p.authors)),
             by_topic=_group(newest, lambda p: list(p.topics)),
             first_authored=tuple(p for p in newest if p.authors and normalize(p.authors[0]) == me),
-            person=frozenset(person_words(kb.profile.name, kb.profile.handle)),
+            person=person,
             tuning=tuning,
         )
 
@@ -267,10 +271,15 @@ class StructuredMatcher:
         return 1
 
     def _coauthors(self, words: list[str]) -> tuple[list[str], set[str]]:
-        """Co-authors named by ``words`` (typo-tolerant: "Luke Zettelmoyer") and the words used."""
+        """Co-authors named by ``words`` (typo-tolerant: "Luke Zettelmoyer") and the words used;
+        his own name is not a co-author's."""
         words = words[:64]
         grams = [" ".join(words[i : i + n]) for n in (3, 2, 1) for i in range(len(words) - n + 1)]
-        grams = [g for g in grams if len(g) >= 4 and g not in STOPWORDS]
+        grams = [
+            g
+            for g in grams
+            if len(g) >= 4 and g not in STOPWORDS and not set(g.split()) <= self.person
+        ]
         if not grams or not self.author_names:
             return [], set()
         cutoff = self.tuning.author_cutoff
@@ -283,7 +292,10 @@ class StructuredMatcher:
                 key = self.author_keys[col]
                 found[key] = max(found.get(key, 0.0), float(row[col]))
                 used.update(gram.split())
-        return sorted(found, key=lambda a: -found[a])[:2], used
+        authors = sorted(found, key=lambda a: -found[a])[:2]
+        # The other words of a found name ("devendra" of Devendra Singh Sachan) are used too.
+        used.update(w for a in authors for w in tokenize(normalize(a), joined=False))
+        return authors, used
 
     def _topic(self, words: list[str]) -> str | None:
         """The topic whose name covers every remaining content word of the question."""

@@ -58,13 +58,18 @@ DOMAIN_STOPWORDS = frozenset(
     work worked working works write written wrote x
     """.split()  # noqa: SIM905 - a word list reads better as text
 )
-# Chat shorthand and interjections ("eli5", "tbh", "pls", "u"): how people type in a channel,
-# never what they ask about.
+# Chat shorthand and interjections ("eli5", "tbh", "pls", "u"), contractions typed without their
+# apostrophe ("whats", "didnt") and the words that only say two things are compared ("vs",
+# "diff"): how people type in a channel, never what they ask about.
 SLANG_STOPWORDS = frozenset(
     """
     abt bc bro btw coz cuz dude dunno eli eli5 fr gimme gonna gotta guys hmm idk imho imo irl kinda
     lemme lmao lmk lol nah ngl nope ok okay omg pls plz ppl rn rofl smth sorta sth tbh tf thx
     tl tldr ty u ur wanna wdym wtf ya yall yeah yep yo
+    whats hows whos wheres whens whys thats theres heres im ive id ill youre theyre hes shes
+    dont doesnt didnt isnt wasnt arent werent cant couldnt wont wouldnt shouldnt hasnt havent
+    hadnt lets
+    vs versus diff difference differences different differ differs compare compared comparison
     """.split()  # noqa: SIM905 - a word list reads better as text
 )
 STOPWORDS = ENGLISH_STOPWORDS | CHAT_STOPWORDS | DOMAIN_STOPWORDS | SLANG_STOPWORDS

@@ -88,9 +88,8 @@ def test_works_named_in_his_bio_lead_to_the_profile(engine: Engine) -> None:
     paper here, is found where it is named: the profile or his post comparing BART with it."""
     top = engine.retriever.retrieve(engine.understand("Deal or No Deal")).top
     assert top is not None and top.doc_id == "profile"
-    roberta = engine.ask("What is RoBERTa?")
-    assert roberta.citations
-    assert "RoBERTa" in roberta.citations[0].text + engine.kb.profile.bio
+    roberta = engine.retriever.retrieve(engine.understand("What is RoBERTa?")).top
+    assert roberta is not None and roberta.doc_id in ("profile", "2019-10-31-1")
 
 
 def test_text_pipeline() -> None:
