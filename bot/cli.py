@@ -10,11 +10,12 @@ import argparse
 import json
 import os
 import sys
+from collections import deque
 from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from bot.core.models import Answer
+from bot.core.models import Answer, Turn
 from bot.errors import BotError
 
 if TYPE_CHECKING:
@@ -24,6 +25,7 @@ if TYPE_CHECKING:
     from bot.importers.merge import ImportReport, ImportResult
 
 DEFAULT_KNOWLEDGE_DIR = Path(__file__).resolve().parent.parent / "knowledge"
+CHAT_TURNS = 3  # earlier turns `chat` keeps for follow-ups
 EVAL_DIR = Path(__file__).resolve().parent.parent / "eval"
 DEFAULT_EVAL_FILES = ("dev.yaml", "questions.yaml", "holdout.yaml", "conversations.yaml")
 DEFAULT_CALIBRATION_FILES = ("dev.yaml",)
@@ -208,9 +210,23 @@ def _cmd_ask(args: argparse.Namespace) -> int:
     if args.question != "-" and not args.question.strip():
         raise BotError("the question is empty; pass a question or '-' to read stdin")
     engine = load_engine(args.knowledge)
-    questions = _stdin_questions() if args.question == "-" else iter([args.question])
-    for question in questions:
-        answer = engine.ask(question)
+    if args.question != "-":
+        answer = engine.ask(args.question)
+        print(
+            json.dumps(answer_to_json(answer), ensure_ascii=False)
+            if args.json
+            else format_answer(answer)
+        )
+        return 0
+    for number, line in enumerate(_stdin_lines(), start=1):
+        try:
+            question, earlier = read_request(line)
+        except ValueError as exc:
+            print(f"error: stdin line {number}: {exc}", file=sys.stderr)
+            error = {"question": line, "error": f"line {number}: {exc}"}
+            print(json.dumps(error, ensure_ascii=False), flush=True)
+            continue
+        answer = engine.ask(question, history=engine.replay(earlier))
         if args.json:
             print(json.dumps(answer_to_json(answer), ensure_ascii=False), flush=True)
         else:
@@ -218,10 +234,29 @@ def _cmd_ask(args: argparse.Namespace) -> int:
     return 0
 
 
-def _stdin_questions() -> Iterator[str]:
-    """Yield one question per stdin line (blank lines too: one output line per input line)."""
+def _stdin_lines() -> Iterator[str]:
+    """Yield each stdin line (blank lines too: one output line per input line)."""
     for line in sys.stdin:
         yield line.rstrip("\r\n")
+
+
+def read_request(line: str) -> tuple[str, list[str]]:
+    """A stdin line as (question, earlier questions): a plain line is a question alone; a JSON
+    object ``{"question": ..., "history": [earlier question, ...]}`` is a follow-up."""
+    if not line.lstrip().startswith("{"):
+        return line, []
+    try:
+        data = json.loads(line)
+    except json.JSONDecodeError:
+        return line, []  # a question that happens to start with "{"
+    if not isinstance(data, dict):
+        return line, []
+    question, history = data.get("question"), data.get("history", [])
+    if not isinstance(question, str):
+        raise ValueError('"question" must be a string')
+    if not isinstance(history, list) or not all(isinstance(h, str) for h in history):
+        raise ValueError('"history" must be a list of earlier questions (strings)')
+    return question, history
 
 
 def answer_to_json(answer: Answer) -> dict[str, object]:
@@ -266,21 +301,32 @@ def format_answer(answer: Answer) -> str:
 
 
 def _cmd_chat(args: argparse.Namespace) -> int:
-    from bot.core.engine import load_engine
+    from bot.core.engine import load_engine, turn_of
 
     engine = load_engine(args.knowledge)
     name = engine.kb.profile.name
-    print(f"Ask about {name}'s papers, posts and profile. 'quit' or Ctrl-D to leave.")
+    print(
+        f"Ask about {name}'s papers, posts and profile. Follow-ups refer to the last answers; "
+        "'/new' starts over, 'quit' or Ctrl-D leaves."
+    )
+    history: deque[Turn] = deque(maxlen=CHAT_TURNS)
     while True:
         try:
             question = input("> ")
         except (EOFError, KeyboardInterrupt):
             print()
             return 0
-        if question.strip().lower() in {"quit", "exit", "q"}:
+        command = question.strip().lower()
+        if command in {"quit", "exit", "q"}:
             return 0
+        if command == "/new":
+            history.clear()
+            print("(new conversation)\n", flush=True)
+            continue
         if question.strip():
-            print(format_answer(engine.ask(question)), end="\n\n", flush=True)
+            answer = engine.ask(question, history=list(history))
+            history.append(turn_of(answer))
+            print(format_answer(answer), end="\n\n", flush=True)
 
 
 def _cmd_eval(args: argparse.Namespace) -> int:

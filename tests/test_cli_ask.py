@@ -194,3 +194,38 @@ def test_ask_stdin_stops_quietly_when_the_reader_leaves() -> None:
         assert proc.wait(timeout=60) == 141
     assert json.loads(first)["question"] == "What is BART?"
     assert "Traceback" not in stderr
+
+
+def test_ask_json_stdin_accepts_a_history(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A JSON object line carries earlier questions; a plain line stays a standalone question;
+    a malformed object gets an error line, so there is still one output line per input line."""
+    lines = [
+        json.dumps({"question": "who wrote it?", "history": ["what is MEGABYTE?"]}),
+        "who wrote it?",
+        json.dumps({"question": "link?", "history": "what is MEGABYTE?"}),
+    ]
+    monkeypatch.setattr("sys.stdin", io.StringIO("\n".join(lines) + "\n"))
+    assert main(["ask", "--json", "-"]) == 0
+    captured = capsys.readouterr()
+    first, second, third = (json.loads(line) for line in captured.out.splitlines())
+    assert first["question"] == "who wrote it?"
+    assert first["resolved"] == "who wrote MegaByte?"
+    assert first["citations"][0]["id"] == "2305.07185"
+    assert second["resolved"] == "who wrote it?" and second["declined"] is True
+    assert third["error"] == 'line 3: "history" must be a list of earlier questions (strings)'
+    assert 'error: stdin line 3: "history" must be a list' in captured.err
+
+
+def test_chat_keeps_the_conversation_until_new(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """`chat` reads a follow-up in the light of the last answer; `/new` forgets it."""
+    questions = ["what is MEGABYTE?", "who wrote it?", "/new", "who wrote it?", "quit"]
+    monkeypatch.setattr("sys.stdin", io.StringIO("\n".join(questions) + "\n"))
+    assert main(["chat"]) == 0
+    out = capsys.readouterr().out
+    assert "(read as: who wrote MegaByte?)\nWho wrote “MEGABYTE:" in out
+    after_new = out.split("(new conversation)")[1]
+    assert "Which paper do you mean?" in after_new

@@ -91,6 +91,10 @@ class Answerer:
             answer = self._fact_answer(query)
             if answer is not None:
                 return answer
+            if not query.named and not self.retriever.parse(fact_topic(query)).words:
+                # "who wrote it?" with nothing before it: ask which paper, don't guess.
+                reason = "Which paper do you mean? Name it, or ask right after an answer about it."
+                return self.decline(query, reason=reason)
         if query.intent is not Intent.COMPARE:
             posts = self.structured.post_list(query)
             if posts is not None:

@@ -77,6 +77,15 @@ class Engine:
         resolved = (reading.shown or reading.text) if reading.followup else ""
         return dataclasses.replace(answer, question=question, resolved=resolved)
 
+    def replay(self, questions: Sequence[str]) -> list[Turn]:
+        """The turns of a conversation given only its questions (oldest first): each is asked
+        with the turns before it, as the bot answered them."""
+        turns: list[Turn] = []
+        for question in questions:
+            answer = self.ask(question, history=turns)
+            turns.append(turn_of(answer))
+        return turns
+
     def understand(self, question: str) -> Query:
         """The ``Query`` this engine reads ``question`` as."""
         return self.retriever.parse(question)
@@ -200,6 +209,11 @@ class Engine:
         """
         ids = self.retriever.aliases.paper_posts.get(paper.id, ())
         return [post for post in map(self.kb.post, ids) if post is not None]
+
+
+def turn_of(answer: Answer) -> Turn:
+    """The turn an answer makes in its conversation: the question as read, the ids it cited."""
+    return Turn(answer.resolved or answer.question, tuple(c.id for c in answer.citations))
 
 
 def _fold(text: str) -> str:
