@@ -73,6 +73,7 @@ class Layers:
 
 
 ALL_LAYERS = Layers()
+KIND_CODES = {"paper": 0, "post": 1, "profile": 2}
 
 
 @dataclass(frozen=True, slots=True)
@@ -130,6 +131,7 @@ class Retriever:
     layers: Layers
     tuning: Tuning
     post_rows: np.ndarray
+    kind_codes: np.ndarray  # per document row: 0 paper, 1 post, 2 profile
 
     @classmethod
     def build(
@@ -185,6 +187,7 @@ class Retriever:
             layers=layers,
             tuning=tuning,
             post_rows=np.array([i for i, k in enumerate(kinds) if k == "post"], dtype=np.int64),
+            kind_codes=np.array([KIND_CODES[k] for k in kinds], dtype=np.int8),
         )
 
     # --- the Lexicon that question analysis reads -------------------------------------------
@@ -263,54 +266,62 @@ class Retriever:
         coord = lexical * coverages * proximity
         top_lexical = float(lexical.max()) or 1.0
         top_coord = float(coord.max()) or 1.0
-        about_him = query.has(Cue.ABOUT_HIM)
-        candidates = []
-        for i, row in enumerate(rows):
-            doc_id = self.doc_ids[row]
-            kind = self.kinds[row]
-            features = {
-                "lexical": float(lexical[i]) / top_lexical,
-                "coverage": float(coverages[i]),
-                "proximity": float(proximity[i]),
-                "coord": float(coord[i]) / top_coord,
-                "semantic": float(doc_sims[i]),
-                "semantic_kind": float(kind_z[i]),
-                "sentence": float(sentence_sims[i]),
-                "named": float(doc_id in query.named),
-                "quoted_title": float(doc_id in quoted),
-                "post_opinion": float(kind == "post" and opinion),
-                "profile_about": float(kind == "profile" and about_him),
-                "paper_definition": float(kind == "paper" and query.has(Cue.DEFINITION)),
-                "is_post": float(kind == "post"),
-                "is_profile": float(kind == "profile"),
-            }
-            candidates.append(
-                Candidate(
-                    doc_id,
-                    kind,
-                    self.model.ranker.score(features),
-                    float(coverages[i]),
-                    int(matched[i]),
-                    int(exact[i]),
-                    features,
-                )
+        kinds = self.kind_codes[row_arr]
+        ids = [self.doc_ids[r] for r in rows]
+        definition = query.has(Cue.DEFINITION)
+        columns: dict[str, np.ndarray] = {
+            "lexical": lexical / top_lexical,
+            "coverage": coverages,
+            "proximity": proximity,
+            "coord": coord / top_coord,
+            "semantic": np.asarray(doc_sims, dtype=np.float64),
+            "semantic_kind": kind_z,
+            "sentence": np.asarray(sentence_sims, dtype=np.float64),
+            "named": np.fromiter((d in query.named for d in ids), dtype=np.float64, count=len(ids)),
+            "quoted_title": np.fromiter(
+                (d in quoted for d in ids), dtype=np.float64, count=len(ids)
+            ),
+            "post_opinion": ((kinds == 1) & opinion).astype(np.float64),
+            "profile_about": ((kinds == 2) & query.has(Cue.ABOUT_HIM)).astype(np.float64),
+            "paper_definition": ((kinds == 0) & definition).astype(np.float64),
+            "is_post": (kinds == 1).astype(np.float64),
+            "is_profile": (kinds == 2).astype(np.float64),
+        }
+        ranker = self.model.ranker
+        scores_all = np.full(len(rows), ranker.bias)
+        for name, weight in ranker.weights.items():
+            if name in columns:
+                scores_all += weight * columns[name]
+        # Best first; ties go to the lower document row (the knowledge's own order).
+        order = np.lexsort((row_arr, -scores_all))[: max(k, 2)]
+        candidates = [
+            Candidate(
+                ids[i],
+                self.kinds[rows[i]],
+                float(scores_all[i]),
+                float(coverages[i]),
+                int(matched[i]),
+                int(exact[i]),
+                {name: float(column[i]) for name, column in columns.items()},
             )
-        candidates.sort(key=lambda c: (-c.score, self.doc_rows[c.doc_id]))
-        return self._decide(query, tuple(candidates[: max(k, 2)]), stats, vector)
+            for i in order
+        ]
+        return self._decide(query, tuple(candidates), stats, vector)
 
     def _kind_z(self, sims: np.ndarray, rows: np.ndarray, every: np.ndarray | None) -> np.ndarray:
         """Each candidate's cosine as a z-score among the documents of its kind: a short post is
         closer to any question than a long abstract, so raw cosines favour posts."""
         pool = every if every is not None else sims
-        pool_rows = np.arange(len(pool)) if every is not None else rows
-        kinds = np.asarray([self.kinds[int(r)] for r in pool_rows])
+        pool_codes = self.kind_codes if every is not None else self.kind_codes[rows]
+        codes = self.kind_codes[rows]
         out = np.zeros(len(rows))
-        for i, row in enumerate(rows):
-            same = pool[kinds == self.kinds[int(row)]]
+        for code in np.unique(codes):
+            same = pool[pool_codes == code]
             if same.size < 2:
                 same = pool
             spread = float(same.std()) or 1.0
-            out[i] = (float(sims[i]) - float(same.mean())) / spread
+            mine = codes == code
+            out[mine] = (sims[mine] - float(same.mean())) / spread
         return out
 
     def _decide(
