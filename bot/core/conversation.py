@@ -4,10 +4,10 @@ A turn is its question and the ids its answer cited. The *focus* of a conversati
 answer's first source; a *list* is the last answer that cited several. A question is read as a
 follow-up when it points back at them:
 
-- a position in the last list ("the second one", "the last one", "the older one") or the next
-  one ("the next one", "the next post in the thread");
-- a reference to the focus ("it", "that paper", "this one", "the same trick");
-- a bare question about a record ("venue?", "who's first author", "link pls");
+- a position in the last list ("the fourth one", "the last paper", "the newer one") or the next
+  one ("next one please", "the next post");
+- a reference to the focus ("it", "that paper", "this one", "the same idea");
+- a bare question about a record ("venue??", "first author pls", "url please");
 - or words that only make sense with the focus: the question read with the focus's name is
   answered with more confidence than the question alone.
 
@@ -48,7 +48,7 @@ _ORDINALS = {
 }
 _AGES = {"older": "oldest", "oldest": "oldest", "earlier": "oldest", "newer": "newest"}
 _AGES |= {"newest": "newest", "later": "newest", "latest": "newest", "middle": "middle"}
-# "the 2nd one", "first one -", "2nd one's venue", "the last one on that list", "the older one".
+# "the 4th one", "fifth one -", "3rd paper's date", "the last one in the list", "the newer one".
 _POSITION = re.compile(
     r"\b(?P<which>" + "|".join([*_ORDINALS, *_AGES]) + r")\s+(one|paper|post|item|entry)\b"
     r"|^\W*(the\s+)?(?P<alone>" + "|".join([*_ORDINALS, *_AGES]) + r")\W*$"

@@ -123,7 +123,7 @@ class Engine:
             limit=None,
         )
         for name, _, index in hits:
-            # Close to a whole name ("megabyt", "attension sinks") or the start of a title
+            # Close to a whole name ("megabyt", "atention sink") or the start of a title
             # ("trusting your evidence"); a word found inside a long title ("model") is not.
             if fuzz.ratio(processed, name) >= RESOLVE_WHOLE_NAME or name.startswith(processed):
                 return self.kb.paper(self._name_entries[index][1])

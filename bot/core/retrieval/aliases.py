@@ -142,7 +142,7 @@ class AliasLayer:
 
     def quoted_titles(self, normalized: str, candidates: Sequence[str]) -> list[str]:
         """Among ``candidates`` (ids ranked high already), papers whose title the question
-        quotes, typos and all ("denosing sequence to sequence pretraining")."""
+        quotes, typos and all ("denoisng seq to seq pre training")."""
         words = [w for w in word_parts(normalized) if w not in STOPWORDS]
         query = " ".join(words)
         if len(words) < self.tuning.title_min_words or len(query) < 15:
