@@ -9,7 +9,8 @@
 4. Its thresholds are chosen on the whole dev set, metadata answers included: ``tentative`` is
    the lowest probability that still declines at least ``MIN_OOS_DECLINED`` of the out-of-scope
    questions while declining at most ``MAX_FALSE_DECLINES`` of the answerable ones (best hit@1
-   among those; when none meets both, the one missing them least, each miss as a rate);
+   among those; when none meets both, the one missing them least, each miss as a rate and a
+   false decline counting ``FALSE_DECLINE_WEIGHT`` times, since it also loses an answer);
    ``answer`` is the lowest
    probability above which answers are right at least ``HIGH_PRECISION`` of the time.
 Both variants are fitted: with the semantic layer and without it (``decision.json``).
@@ -41,6 +42,7 @@ from bot.errors import BotError
 
 MIN_OOS_DECLINED = 0.90
 MAX_FALSE_DECLINES = 0.05
+FALSE_DECLINE_WEIGHT = 2.0  # a missed answer counts twice: it also costs hit@1
 HIGH_PRECISION = 0.85
 REGULARIZATION = 1.0  # scikit-learn's C for the decision: smaller is a simpler model
 RANKER_REGULARIZATION = 0.03  # ... and for the ranker
@@ -232,10 +234,10 @@ def choose_thresholds(
             not s.question.gold and not a for s, a in zip(samples, answered, strict=True)
         )
         hits = direct_hits + sum(a and right for (_, right), a in zip(rows, answered, strict=True))
-        # How far each target is missed, as a rate: the two count the same.
-        excess = max(0.0, false / max(answerable, 1) - MAX_FALSE_DECLINES) + max(
-            0.0, MIN_OOS_DECLINED - declined_oos / max(oos, 1)
-        )
+        # How far each target is missed, as a rate; a false decline also loses its answer.
+        excess = FALSE_DECLINE_WEIGHT * max(
+            0.0, false / max(answerable, 1) - MAX_FALSE_DECLINES
+        ) + max(0.0, MIN_OOS_DECLINED - declined_oos / max(oos, 1))
         key = (-excess, hits + declined_oos)
         if best is None or key > best:
             best, chosen = key, t
