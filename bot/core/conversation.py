@@ -27,7 +27,9 @@ from bot.core.models import KnowledgeBase, Turn
 from bot.core.query import Intent, Query
 from bot.core.retrieval import PROFILE_ID, Retriever
 from bot.core.retrieval.aliases import title_names
+from bot.core.retrieval.documents import alias_key
 from bot.core.structured import StructuredMatcher, fact_topic
+from bot.core.text import normalize, tokenize
 
 MAX_TURNS = 3  # earlier turns a follow-up may refer to
 POST_NAME_WORDS = 8  # a post is named by its opening words
@@ -53,7 +55,18 @@ _POSITION = re.compile(
     r"\b(?P<which>" + "|".join([*_ORDINALS, *_AGES]) + r")\s+(one|paper|post|item|entry)\b"
     r"|^\W*(the\s+)?(?P<alone>" + "|".join([*_ORDINALS, *_AGES]) + r")\W*$"
 )
-_NEXT = re.compile(r"\bnext\s+(one|post|paper|tweet|item)\b|\b(and\s+)?after that\b|^\W*next\W*$")
+_NEXT = re.compile(
+    r"\bnext\s+(one|post|paper|tweet|item)\b|\b(the\s+)?one after that\b|\bafter that\b"
+    r"|^\W*next\W*$"
+)
+# "the other one" (of two listed), "the int8 one", "the conversational one".
+_OTHER = re.compile(r"\b(the\s+)?other\s+(one|paper|post)\b")
+_DESCRIBED = re.compile(r"\bthe\s+(?P<what>[\w-]+(\s+[\w-]+)?)\s+one\b")
+# "more detail", "tell me more", "go on": more of the same source.
+_MORE = re.compile(
+    r"^\W*(more|tell me more|go on|elaborate|expand|details?|explain (it )?more|and\?)\b"
+    r"|\bmore (detail|details|info|about it)\b"
+)
 # Words that point back at the focus ...
 _REFERENCE = re.compile(
     r"\b(it|its|it's|itself|that paper|this paper|the paper|that one|this one|that work"
@@ -62,8 +75,8 @@ _REFERENCE = re.compile(
 # ... and words that usually do ("they" are its authors), unless the question is confidently
 # about something else.
 _WEAK_REFERENCE = re.compile(
-    r"\b(they|them|their|those|these|the same|same)\b"
-    r"|^\W*(and|what about|how about|also|so)\b"
+    r"\b(they|them|their|those|these|the same|same|similar|too|as well)\b"
+    r"|^\W*(and|what about|how about|also|so|ok|okay|wait)\b"
 )
 _SUBSTITUTE = re.compile(
     r"\b(that paper|this paper|the paper|that one|this one|that work|that post|this post"
@@ -96,28 +109,36 @@ def read_in_context(
     alone = retriever.parse(question)
     focus = turns[-1].cited[0]
     normalized = alone.normalized
-    # 1. A position in the last list, or the next one.
-    picked = _picked(normalized, turns, kb)
+    # 1. A position in the last list ("the second one", "the int8 one"), or the next one.
+    picked = _picked(normalized, turns, kb, focus=focus)
     if picked is not None:
-        return _follow(alone, picked, kb, match=_POSITION.search(normalized))
-    if _NEXT.search(normalized):
+        doc_id, match = picked
+        return _follow(alone, doc_id, kb, match=match)
+    next_match = _NEXT.search(normalized)
+    if next_match:
         following = _next_after(focus, turns, kb)
         if following is not None:
-            return _follow(alone, following, kb, match=_NEXT.search(normalized))
-    # 2. Its own topic: a paper it names, his profile, a metadata list.
-    if _own_topic(alone, structured):
+            return _follow(alone, following, kb, match=next_match)
+    # 2. Its own topic: a paper it names, his profile.
+    named = {d for d in alone.named if d != PROFILE_ID}
+    if alone.intent is Intent.PROFILE or named:
         return Reading(question)
-    # 3. A reference to the focus, or a bare question about a record.
-    if _REFERENCE.search(normalized) or (
-        alone.intent is Intent.PAPER_FACT and not retriever.parse(fact_topic(alone)).words
+    # 3. A reference to the focus, a request for more, or a bare question about a record.
+    if (
+        _REFERENCE.search(normalized)
+        or _MORE.search(normalized)
+        or (alone.intent is Intent.PAPER_FACT and not retriever.parse(fact_topic(alone)).words)
     ):
         return _follow(alone, focus, kb, match=_SUBSTITUTE.search(normalized))
+    # 4. A metadata list of its own ("papers at NeurIPS").
+    if structured.post_list(alone) is not None or structured.paper_list(alone) is not None:
+        return Reading(question)
     by_itself = retriever.retrieve(alone)
     top = by_itself.top
     elsewhere = by_itself.confidence == "high" and top is not None and top.doc_id != focus
     if _WEAK_REFERENCE.search(normalized) and not elsewhere:
         return _follow(alone, focus, kb, match=None)
-    # 4. Words that make sense only with the focus: it holds some of what the question asks,
+    # 5. Words that make sense only with the focus: it holds some of what the question asks,
     # and the question read with it is answered with more confidence than alone.
     if elsewhere or retriever.coverage(alone, focus) < MIN_FOCUS_COVERAGE:
         return Reading(question)
@@ -149,24 +170,44 @@ def _own_topic(query: Query, structured: StructuredMatcher) -> bool:
     return structured.post_list(query) is not None or structured.paper_list(query) is not None
 
 
-def _picked(normalized: str, turns: Sequence[Turn], kb: KnowledgeBase) -> str | None:
-    """The item of the last list a position refers to ("the second one"), if any."""
-    match = _POSITION.search(normalized)
-    if match is None:
-        return None
-    word = match.group("which") or match.group("alone")
+def _picked(
+    normalized: str, turns: Sequence[Turn], kb: KnowledgeBase, *, focus: str
+) -> tuple[str, re.Match[str]] | None:
+    """The item of the last list a position or a description refers to ("the second one",
+    "the older one", "the other one", "the int8 one"), and the words that refer to it."""
     listed = next((t.cited for t in reversed(turns) if len(t.cited) > 1), None)
     if not listed:
         return None
-    if word in _ORDINALS:
-        index = _ORDINALS[word]
-        return listed[index] if -len(listed) <= index < len(listed) else None
-    order = sorted(listed, key=lambda d: _date(kb, d))
-    if _AGES[word] == "oldest":
-        return order[0]
-    if _AGES[word] == "newest":
-        return order[-1]
-    return listed[len(listed) // 2]
+    match = _POSITION.search(normalized)
+    if match is not None:
+        word = match.group("which") or match.group("alone")
+        if word in _ORDINALS:
+            index = _ORDINALS[word]
+            return (listed[index], match) if -len(listed) <= index < len(listed) else None
+        order = sorted(listed, key=lambda d: _date(kb, d))
+        age = _AGES[word]
+        chosen = order[0] if age == "oldest" else order[-1] if age == "newest" else None
+        return (chosen or listed[len(listed) // 2]), match
+    match = _OTHER.search(normalized)
+    if match is not None:
+        others = [d for d in listed if d != focus]
+        return (others[0], match) if len(others) == 1 else None
+    match = _DESCRIBED.search(normalized)
+    if match is not None:
+        words = match.group("what").split()
+        found = [d for d in listed if all(w in _describing_words(kb, d) for w in words)]
+        return (found[0], match) if len(found) == 1 else None
+    return None
+
+
+def _describing_words(kb: KnowledgeBase, doc_id: str) -> set[str]:
+    """The words of a listed item's title and aliases, plain and joined ("int8", "llmint8")."""
+    paper = kb.paper(doc_id)
+    if paper is None:
+        return set()
+    text = " ".join((paper.title, *paper.aliases))
+    words = set(tokenize(normalize(text)))
+    return words | {alias_key(a) for a in paper.aliases}
 
 
 def _next_after(focus: str, turns: Sequence[Turn], kb: KnowledgeBase) -> str | None:
@@ -215,10 +256,12 @@ def _follow(query: Query, focus: str, kb: KnowledgeBase, *, match: re.Match[str]
     rewritten = f"{question.rstrip(' ?.!')} — {name}?"
     if match is not None:
         # The match was found in the normalised text: replace the same words in the question.
-        words = r"(\bthe\s+)?" + re.escape(match.group(0)).replace(r"\ ", r"\s+")
+        words = r"(\bthe\s+)?\b" + re.escape(match.group(0)).replace(r"\ ", r"\s+") + r"\b"
         replaced, count = re.subn(words, name, question, count=1, flags=re.IGNORECASE)
         if count:
             rewritten = replaced
-    if kb.post(focus) is not None and query.intent is Intent.PAPER_FACT:
+    if query.intent is Intent.PAPER_FACT:
+        # A record question keeps its own words (so it is still read as one); its focus is
+        # named, and only the shown reading names it.
         return Reading(question, (focus,), True, shown=rewritten)
     return Reading(rewritten, (focus,), True)

@@ -80,7 +80,7 @@ CUE_PATTERNS: dict[Cue, re.Pattern[str]] = {
         r"\b(papers|publications|articles|works|published|publish|wrote|written|list|how many|"
         r"co-?authored|co-?wrote|collaborat\w*|worked with|work with|done with|done on|"
         r"worked on|work on|put out|have out|came out|out in|released|do with|did with"
-        r"|together with|w/)\b"
+        r"|together with)\b|\bw/|\b(anything|something|stuff) (with|w|from|in|at|new)\b"
     ),
     Cue.POSTS: _rx(r"\b(posts|tweets)\b"),
     Cue.FIRST_AUTHOR: _rx(r"\bfirst[- ]author(ed)?\b|\blead author\b"),
@@ -199,6 +199,9 @@ class IntentTable:
                     r"|else)\b|\b(co-?)?authors? (of|on|for)\b|\bwho (did|was|were)\b.*\bwith\b"
                     r"|\bfirst author of\b|\bauthor list\b|\bwho are the authors\b"
                     r"|^\W*(co-?authors?|authors?|first author)\W*$"
+                    # "was he on the RAG paper?", "was Mike behind BART?"
+                    rf"|\b(was|is|were) {person}( {person})? (on|behind|involved in|part of"
+                    r"|an? (co-?)?author (of|on))\b"
                 ),
                 unless=posts,
             ),

@@ -24,7 +24,7 @@ from bot.core.tuning import TUNING, Tuning
 # "his latest three papers": the number words up to ten ("one" is a stopword in retrieval, so
 # text.NUMBER_WORDS leaves it out; here it is a count).
 _NUMBERS = {"one": 1} | {w: int(d) for w, d in NUMBER_WORDS.items() if int(d) <= 10}
-_SINGLE_PAPER = re.compile(r"\b(paper|publication|article|work|thing|one)\b")
+_SINGLE_PAPER = re.compile(r"\b(paper|publication|article|work|thing|one|anything|something)\b")
 _WITH = re.compile(
     r"\b(with|w/|w|co-?authors?|co-?authored|co-?wrote|collaborat\w*|alongside|and|together)\b"
 )
@@ -51,7 +51,9 @@ FACT_WORDS = re.compile(
     r"\b(who|wrote|write|written|authored|authors?|co-?authors?|worked|else|when|where|what|which|"
     r"publish\w*|release\w*|come|came|out|appear\w*|present\w*|accepted|submit\w*|venue|"
     r"conference|journal|year|date|link|url|pdf|arxiv|id|page|with|did|was|were|is|the|on|of|"
-    r"for|first|author|list|in|at|it|main|lead|senior|last|other|that|this|co|s)\b"
+    r"for|first|author|list|in|at|it|main|lead|senior|last|other|that|this|co|s|conf|writer"
+    r"|writers|coauthors?|called|name|named|title|titled|day|month|get|got|paper|pls|please"
+    r"|under|some)\b"
 )
 
 
