@@ -12,13 +12,21 @@ from discord.ext import commands
 
 from bot.config import Config
 from bot.core.engine import Engine
+from bot.recorder import Recorder
 
 log = logging.getLogger(__name__)
 
-EXTENSIONS = ("bot.exts.ask", "bot.exts.papers", "bot.exts.admin", "bot.exts.about")
-# Commands usable outside the channel allow-list: /reload is admin-checked, and admins often
-# run it from a staff channel the bot does not answer in.
-ALLOWED_ANYWHERE = frozenset({"reload"})
+EXTENSIONS = (
+    "bot.exts.ask",
+    "bot.exts.papers",
+    "bot.exts.admin",
+    "bot.exts.about",
+    "bot.exts.feedback",
+    "bot.exts.curation",
+)
+# Commands usable outside the channel allow-list: the admin commands are admin-checked, and
+# admins often run them from a staff channel the bot does not answer in.
+ALLOWED_ANYWHERE = frozenset({"reload", "unanswered", "stats"})
 
 WRONG_CHANNEL = "I only answer in {channels}. Ask me there."
 NO_DMS = "I don't answer in direct messages on this server's setup. Ask me in the server."
@@ -123,7 +131,14 @@ class QATree(app_commands.CommandTree["QABot"]):
 class QABot(commands.Bot):
     """The bot: slash commands plus chat answers, over ONE engine reference that /reload swaps."""
 
-    def __init__(self, *, config: Config, engine: Engine, sync_on_start: bool = True) -> None:
+    def __init__(
+        self,
+        *,
+        config: Config,
+        engine: Engine,
+        sync_on_start: bool = True,
+        recorder: Recorder | None = None,
+    ) -> None:
         super().__init__(
             command_prefix=commands.when_mentioned,  # unused: there are no prefix commands
             help_command=None,
@@ -136,6 +151,8 @@ class QABot(commands.Bot):
         # mixes two knowledge bases within one answer.
         self.engine = engine
         self.sync_on_start = sync_on_start
+        # The question log; None when the bot runs without one (`sync`, most tests).
+        self.recorder = recorder
 
     async def setup_hook(self) -> None:
         """Load every extension; sync the commands to the development guild only, if one is set."""
@@ -147,6 +164,12 @@ class QABot(commands.Bot):
 
     async def on_message(self, message: discord.Message, /) -> None:
         """Skip prefix-command parsing: AskCog's listener handles questions."""
+
+    async def close(self) -> None:
+        """Disconnect, then finish the queued question-log writes and close the file."""
+        await super().close()
+        if self.recorder is not None:
+            await self.recorder.aclose()
 
     async def on_ready(self) -> None:
         """Log who we are and which mode runs."""
@@ -168,9 +191,11 @@ async def sync_commands(bot: QABot, *, guild_id: int | None) -> list[app_command
     return await bot.tree.sync(guild=guild)
 
 
-async def run_bot(token: str, *, config: Config, engine: Engine) -> str | None:
+async def run_bot(
+    token: str, *, config: Config, engine: Engine, recorder: Recorder | None = None
+) -> str | None:
     """Connect and serve until stopped; return why it could not start, or None."""
-    bot = QABot(config=config, engine=engine)
+    bot = QABot(config=config, engine=engine, recorder=recorder)
     async with bot:
         try:
             await bot.start(token)

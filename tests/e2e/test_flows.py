@@ -165,7 +165,15 @@ async def test_sync_uploads_the_command_tree(bot: QABot, fake: FakeDiscord) -> N
     await sync_commands(bot, guild_id=None)
     [put] = fake.find("PUT", rf"/applications/{APP_ID}/commands")
     commands = {c["name"]: c for c in put.body}
-    assert sorted(commands) == ["about", "ask", "paper", "papers", "reload"]
+    assert sorted(commands) == [
+        "about",
+        "ask",
+        "paper",
+        "papers",
+        "reload",
+        "stats",
+        "unanswered",
+    ]
     assert commands["reload"]["default_member_permissions"] in (8, "8")
     assert commands["reload"]["contexts"] == [0]
     assert [o["name"] for o in commands["papers"]["options"]] == ["year", "topic", "query"]
