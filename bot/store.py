@@ -165,35 +165,49 @@ class Store:
 
     def record_question(self, record: QuestionRecord, *, user_id: int | None) -> bool:
         """Log one answered question; False when its id is already logged (a replayed event)."""
-        if record.interface not in INTERFACES:
-            raise ValueError(f"unknown interface {record.interface!r}; one of {list(INTERFACES)}")
-        user = None if user_id is None else self.user_hash(user_id)
-        with self._write() as db:
-            inserted = db.execute(
-                "INSERT OR IGNORE INTO questions (id, asked_at, guild_id, channel_id, interface,"
-                " user_hash, question, resolved, declined, confidence, latency_ms)"
-                " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                (
-                    record.id,
-                    record.asked_at,
-                    record.guild_id,
-                    record.channel_id,
-                    record.interface,
-                    user,
-                    record.question,
-                    record.resolved,
-                    int(record.declined),
-                    record.confidence,
-                    round(record.latency_ms, 3),
-                ),
-            ).rowcount
-            if inserted:
-                db.executemany(
-                    "INSERT INTO citations (question_id, position, kind, source_id)"
-                    " VALUES (?, ?, ?, ?)",
-                    [(record.id, n, c.kind, c.id) for n, c in enumerate(record.cited)],
+        return self.record_questions([(record, user_id)]) == 1
+
+    def record_questions(self, items: Sequence[tuple[QuestionRecord, int | None]]) -> int:
+        """Log answered questions (each with its asker's id) in one transaction; how many
+        were new. Every record is checked before anything is written."""
+        for record, _ in items:
+            if record.interface not in INTERFACES:
+                raise ValueError(
+                    f"unknown interface {record.interface!r}; one of {list(INTERFACES)}"
                 )
-        return bool(inserted)
+        added = 0
+        with self._write() as db:
+            for record, user_id in items:
+                added += self._insert(db, record, user_id)
+        return added
+
+    def _insert(self, db: sqlite3.Connection, record: QuestionRecord, user_id: int | None) -> int:
+        user = None if user_id is None else self.user_hash(user_id)
+        inserted = db.execute(
+            "INSERT OR IGNORE INTO questions (id, asked_at, guild_id, channel_id, interface,"
+            " user_hash, question, resolved, declined, confidence, latency_ms)"
+            " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            (
+                record.id,
+                record.asked_at,
+                record.guild_id,
+                record.channel_id,
+                record.interface,
+                user,
+                record.question,
+                record.resolved,
+                int(record.declined),
+                record.confidence,
+                round(record.latency_ms, 3),
+            ),
+        ).rowcount
+        if inserted:
+            db.executemany(
+                "INSERT INTO citations (question_id, position, kind, source_id)"
+                " VALUES (?, ?, ?, ?)",
+                [(record.id, n, c.kind, c.id) for n, c in enumerate(record.cited)],
+            )
+        return inserted
 
     def record_vote(self, question_id: int, user_id: int, vote: int, *, at: float) -> VoteOutcome:
         """Record ``vote`` (+1 or -1) by one user on one answer; a second press changes it."""
