@@ -113,11 +113,11 @@ class SourceCount:
 
 @dataclass(frozen=True, slots=True)
 class QuestionGroup:
-    """Similar questions taken together; ``question`` is the commonest phrasing."""
+    """Similar questions taken together; ``question`` is the commonest (then longest) phrasing."""
 
     question: str
     records: tuple[QuestionRecord, ...]  # newest first
-    examples: tuple[str, ...]  # up to EXAMPLES_KEPT distinct phrasings, commonest first
+    examples: tuple[str, ...]  # up to EXAMPLES_KEPT distinct phrasings, the group's name first
 
     @property
     def count(self) -> int:
@@ -301,8 +301,10 @@ def _match(
 
 def _group(records: list[QuestionRecord]) -> QuestionGroup:
     phrasings = Counter(" ".join((r.resolved or r.question).split()) for r in records)
-    # Counter keeps first-seen order on ties, and records are newest first: newest wins a tie.
-    ordered = [text for text, _ in phrasings.most_common()]
+    # Commonest first; on a tie the longest, which is usually the most complete ("What's the
+    # weather in Seattle?" over "whats the weather in seattle"); then the newest (records are
+    # newest first and sorted() is stable).
+    ordered = sorted(phrasings, key=lambda text: (-phrasings[text], -len(text)))
     return QuestionGroup(
         question=ordered[0], records=tuple(records), examples=tuple(ordered[:EXAMPLES_KEPT])
     )
