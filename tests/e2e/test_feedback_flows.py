@@ -42,6 +42,13 @@ from tests.e2e.fake_discord import (
 )
 
 EPHEMERAL = 64
+QUESTIONS = (  # asked by mention in the restart test
+    "what is BART?",
+    "what are his papers on tokenization?",
+    "What's the weather in Seattle?",
+    "whats the weather in seattle",
+    "Is he on Bluesky?",
+)
 
 
 def _posted(path: str) -> Any:
@@ -177,33 +184,64 @@ async def test_buttons_work_after_a_restart_and_report_shows_it(
     database: Path,
     caplog: pytest.LogCaptureFixture,
     capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    """A press on an answer sent before the restart is handled by the new process and stored."""
+    """Presses on answers sent before a restart are handled by the new process and stored;
+    `python -m bot report` then shows the run (pytest -s prints it)."""
     first = await _logged_bot(tiny_knowledge_dir, database)
-    reply = await _ask_by_mention(first, fake, 111, "what is BART?")
-    await _ask_by_mention(first, fake, 112, "What's the weather in Seattle?")
+    replies = {}
+    for n, text in enumerate(QUESTIONS, start=111):
+        replies[n] = await _ask_by_mention(first, fake, n, text)
+    data = command_data("ask", question="Who wrote kNN-LM?", private=True)
+    first._connection.parse_interaction_create(interaction_create(201, 2, data))
+    await fake.wait_for(_posted(f"/webhooks/{APP_ID}/token-201"))
     await first.close()  # finishes the queued writes and closes the file
 
     second = await _logged_bot(tiny_knowledge_dir, database)
     try:
-        event = _press(301, "vote:down:111", reply.reply, user_id=OTHER_ID)
-        second._connection.parse_interaction_create(event)
-        modal = await fake.wait_for(_posted("/interactions/301/token-301/callback"))
+        second._connection.parse_interaction_create(
+            _press(301, "vote:up:111", replies[111].reply, user_id=OTHER_ID)
+        )
+        second._connection.parse_interaction_create(
+            _press(302, "vote:down:112", replies[112].reply, user_id=OTHER_ID)
+        )
+        thanks = await fake.wait_for(_posted("/interactions/301/token-301/callback"))
+        assert thanks.body["data"]["content"] == THANKS_UP
+        modal = await fake.wait_for(_posted("/interactions/302/token-302/callback"))
         assert modal.body["type"] == 9
+        field = modal.body["data"]["components"][0]["components"][0]
+        reason = {
+            "type": 4,
+            "custom_id": field["custom_id"],
+            "value": "It missed his tokenizer work",
+        }
+        submit = {
+            "custom_id": modal.body["data"]["custom_id"],
+            "components": [{"type": 1, "components": [reason]}],
+        }
+        event = interaction_create(303, 5, submit, user_id=OTHER_ID)
+        second._connection.parse_interaction_create(event)
+        await fake.wait_for(_posted("/interactions/303/token-303/callback"))
         await second.recorder.flush()  # type: ignore[union-attr]
     finally:
         await second.close()
-    assert _rows(database, "SELECT question_id, vote FROM votes") == [(111, -1)]
+    assert _rows(database, "SELECT question_id, vote, reason FROM votes ORDER BY vote") == [
+        (112, -1, "It missed his tokenizer work"),
+        (111, 1, ""),
+    ]
     assert_no_errors_logged(caplog)
 
+    monkeypatch.chdir(database.parent.parent)  # no config here: the default data/bot.sqlite3
     capsys.readouterr()
-    assert main(["report", "--database", str(database)]) == 0
+    assert main(["report"]) == 0
     report = capsys.readouterr().out
     print(report)  # the report from this run (pytest -s shows it)
-    assert "| questions | 2 |  |" in report
-    assert "| declined | 1 | 50.0% |" in report
-    assert "| 👎 votes | 1 | 100.0% |" in report
+    assert "From data/bot.sqlite3.\n" in report
+    assert "| questions | 6 |  |" in report
+    assert "| 👍 votes | 1 | 50.0% |" in report
+    assert "| 👎 votes | 1 | 50.0% |" in report
     assert "| 1 | What's the weather in Seattle? |" in report
+    assert "| It missed his tokenizer work | 1 | 0 | 0 | 1 |" in report
 
 
 async def test_a_locked_database_does_not_hold_back_answers(
@@ -286,11 +324,11 @@ async def test_admin_stats_and_unanswered_show_the_log_privately(
     assert listing.body["flags"] == EPHEMERAL
     [embed] = listing.body["embeds"]
     [(last,)] = _rows(database, "SELECT max(asked_at) FROM questions")
-    # Both phrasings were asked once: the newest names the group, the other is shown below it.
+    # Both phrasings were asked once: the longer names the group, the other is shown below it.
     assert embed["description"] == (
-        "**1.** “whats the weather in seattle” — **2×**\n"
+        "**1.** “What's the weather in Seattle?” — **2×**\n"
         f"declined 2 · last {utc_day(last)}\n"
-        "also: “What's the weather in Seattle?”"
+        "also: “whats the weather in seattle”"
     )
     assert embed["footer"]["text"].startswith("Page 1/1 · 1 group of 2 questions")
 
