@@ -6,15 +6,15 @@ import csv
 import io
 import json
 import time
-from dataclasses import replace
 from pathlib import Path
 
 import pytest
 import yaml
 
 from bot.cli import main
-from bot.core.curation import CitedSource, QuestionRecord, utc_day
+from bot.core.curation import QuestionRecord, utc_day
 from bot.store import Store
+from tests.logged import question_record
 
 REPO = Path(__file__).resolve().parent.parent
 ASKER, OTHER = 2000, 3000
@@ -23,19 +23,7 @@ TODAY = utc_day(NOW)
 
 
 def _question(n: int, text: str, **changes: object) -> QuestionRecord:
-    base = QuestionRecord(
-        id=n,
-        asked_at=NOW - n,
-        guild_id=4000,
-        channel_id=5000,
-        interface="ask",
-        question=text,
-        declined=False,
-        confidence="high",
-        cited=(CitedSource("paper", "1910.13461"),),
-        latency_ms=100.0 * n,
-    )
-    return replace(base, **changes)  # type: ignore[arg-type]
+    return question_record(n, text, **{"interface": "ask", "latency_ms": 100.0 * n, **changes})
 
 
 @pytest.fixture

@@ -19,25 +19,17 @@ from bot.store import (
     VoteOutcome,
     migrate,
 )
+from tests.logged import question_record
 
 NOW = time.time()
 ASKER = 2000
+CITED = (CitedSource("paper", "1910.13461"), CitedSource("post", "2019-10-31-1"))
 OTHER = 3000
 
 
 def question(n: int, *, asked_at: float = NOW, text: str = "what is BART?") -> QuestionRecord:
-    return QuestionRecord(
-        id=n,
-        asked_at=asked_at,
-        guild_id=4000,
-        channel_id=5000,
-        interface="mention",
-        question=text,
-        declined=False,
-        confidence="high",
-        cited=(CitedSource("paper", "1910.13461"), CitedSource("post", "2019-10-31-1")),
-        latency_ms=12.5,
-    )
+    """A logged question citing a paper and a post."""
+    return question_record(n, text, asked_at=asked_at, cited=CITED, latency_ms=12.5)
 
 
 @pytest.fixture

@@ -208,7 +208,8 @@ def build_report(
     by_day: dict[str, list[QuestionRecord]] = {}
     for r in sorted(chosen, key=lambda r: r.asked_at):
         by_day.setdefault(r.day, []).append(r)
-    per_day = tuple(_day_count(day, rs) for day, rs in by_day.items())
+    per_day = tuple(_tally(day, rs) for day, rs in by_day.items())
+    totals = _tally("all", chosen)
     cited: Counter[CitedSource] = Counter()
     for r in chosen:
         cited.update(set(r.cited))  # a source counts once per answer
@@ -224,12 +225,12 @@ def build_report(
         since=since,
         until=until,
         days=days,
-        questions=len(chosen),
-        answered=sum(not r.declined and not r.low_confidence for r in chosen),
-        low_confidence=sum(r.low_confidence for r in chosen),
-        declined=sum(r.declined for r in chosen),
-        up=sum(r.up for r in chosen),
-        down=sum(r.down for r in chosen),
+        questions=totals.questions,
+        answered=totals.answered,
+        low_confidence=totals.low_confidence,
+        declined=totals.declined,
+        up=totals.up,
+        down=totals.down,
         latency_p50_ms=percentile(latencies, 0.5),
         latency_p95_ms=percentile(latencies, 0.95),
         per_day=per_day,
@@ -240,7 +241,8 @@ def build_report(
     )
 
 
-def _day_count(day: str, records: Sequence[QuestionRecord]) -> DayCount:
+def _tally(day: str, records: Sequence[QuestionRecord]) -> DayCount:
+    """Count how ``records`` went (one day's, or all of them)."""
     return DayCount(
         day=day,
         questions=len(records),

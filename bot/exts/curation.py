@@ -12,7 +12,7 @@ import io
 import logging
 import time
 from functools import partial
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import discord
 from discord import app_commands
@@ -30,6 +30,8 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
+T = TypeVar("T")
+
 PER_PAGE = 5
 DEFAULT_DAYS = 30
 CHART_MIN_DAYS = 4  # for fewer days the numbers read better than bars
@@ -40,6 +42,19 @@ NOTHING_UNANSWERED = (
     "Nothing to look at: no declined, low-confidence or 👎 questions here in the last {period}."
 )
 LOGGING_OFF = "Logging is off (log_questions: false): nothing new is being recorded."
+
+
+def _admin_report(callback: T) -> T:
+    """/reload's two-layer admin gate (hidden by default, checked when run), server only, and
+    the ``days`` option's description."""
+    for decorate in (
+        app_commands.describe(days=f"How many days back to look (default {DEFAULT_DAYS})"),
+        app_commands.check(is_admin),
+        app_commands.default_permissions(administrator=True),
+        app_commands.guild_only(),
+    ):
+        callback = decorate(callback)
+    return callback
 
 
 def _period(days: int) -> str:
@@ -53,24 +68,24 @@ class CurationCog(commands.Cog):
     def __init__(self, bot: QABot) -> None:
         self.bot = bot
 
-    async def _start(self, interaction: discord.Interaction[Any]) -> bool:
-        """Acknowledge privately (reading and grouping may take a moment); False without a log."""
-        if self.bot.recorder is None:
+    async def _report(self, interaction: discord.Interaction[Any], days: int) -> Report | None:
+        """This server's report for the last ``days`` UTC days, acknowledged privately first.
+
+        None after telling the admin why there is none (no log, or it could not be read).
+        """
+        recorder = self.bot.recorder
+        if recorder is None:
             await interaction.response.send_message(
                 NO_LOG, ephemeral=True, allowed_mentions=discord.AllowedMentions.none()
             )
-            return False
+            return None
+        # Reading and grouping may take a moment: acknowledge within Discord's 3 seconds.
         await interaction.response.defer(ephemeral=True, thinking=True)
-        return True
-
-    async def _report(self, interaction: discord.Interaction[Any], days: int) -> Report | None:
-        """This server's report for the last ``days`` UTC days; None if the log failed."""
-        recorder = self.bot.recorder
-        assert recorder is not None  # checked by _start
         now = time.time()
         since = window_start(now, days)
         records = await recorder.questions(since=since, guild_id=interaction.guild_id)
         if records is None:
+            await self._send(interaction, content=LOG_FAILED)
             return None
         # Grouping compares every unanswered question with the groups so far: off the loop.
         return await asyncio.to_thread(build_report, records, since=since, until=now, days=days)
@@ -84,21 +99,15 @@ class CurationCog(commands.Cog):
         )
 
     @app_commands.command()
-    @app_commands.guild_only()
-    @app_commands.default_permissions(administrator=True)
-    @app_commands.check(is_admin)
-    @app_commands.describe(days=f"How many days back to look (default {DEFAULT_DAYS})")
+    @_admin_report
     async def unanswered(
         self,
         interaction: discord.Interaction[Any],
         days: app_commands.Range[int, 1, MAX_REPORT_DAYS] = DEFAULT_DAYS,
     ) -> None:
         """Questions the bot declined, was unsure of or got 👎 for, grouped (admins only)."""
-        if not await self._start(interaction):
-            return
         report = await self._report(interaction, days)
         if report is None:
-            await self._send(interaction, content=LOG_FAILED)
             return
         groups = report.unanswered
         if not groups:
@@ -120,21 +129,15 @@ class CurationCog(commands.Cog):
         view.interaction = interaction
 
     @app_commands.command()
-    @app_commands.guild_only()
-    @app_commands.default_permissions(administrator=True)
-    @app_commands.check(is_admin)
-    @app_commands.describe(days=f"How many days back to look (default {DEFAULT_DAYS})")
+    @_admin_report
     async def stats(
         self,
         interaction: discord.Interaction[Any],
         days: app_commands.Range[int, 1, MAX_REPORT_DAYS] = DEFAULT_DAYS,
     ) -> None:
         """Questions per day, share answered, share 👍 and the most-cited sources (admins only)."""
-        if not await self._start(interaction):
-            return
         report = await self._report(interaction, days)
         if report is None:
-            await self._send(interaction, content=LOG_FAILED)
             return
         chart = None
         if report.questions and days >= CHART_MIN_DAYS:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import replace
 
 import pytest
 
@@ -17,29 +16,17 @@ from bot.core.curation import (
     utc_day,
     window_start,
 )
+from tests.logged import BART, question_record
 
 NOON = dt.datetime(2026, 11, 30, 12, tzinfo=dt.UTC).timestamp()
 DAY = 86_400.0
-BART = CitedSource("paper", "1910.13461")
 KNN = CitedSource("paper", "1911.00172")
 POST = CitedSource("post", "2019-10-31-1")
 
 
 def record(n: int, question: str, **changes: object) -> QuestionRecord:
     """A confidently answered question, asked n minutes before NOON."""
-    base = QuestionRecord(
-        id=n,
-        asked_at=NOON - 60 * n,
-        guild_id=1,
-        channel_id=2,
-        interface="mention",
-        question=question,
-        declined=False,
-        confidence="high",
-        cited=(BART,),
-        latency_ms=100.0 + n,
-    )
-    return replace(base, **changes)  # type: ignore[arg-type]
+    return question_record(n, question, asked_at=NOON - 60 * n, latency_ms=100.0 + n, **changes)
 
 
 def test_similar_phrasings_group_and_different_questions_do_not() -> None:

@@ -5,7 +5,6 @@ from __future__ import annotations
 import sys
 import time
 from collections.abc import AsyncIterator
-from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -20,7 +19,8 @@ from bot.exts.curation import LOG_FAILED, LOGGING_OFF, NO_LOG, PER_PAGE, Curatio
 from bot.recorder import Recorder
 from bot.store import Store
 from bot.views import PageView
-from tests.helpers import GUILD_ID, NO_PINGS, FakeEngine, make_bot, make_interaction, make_kb
+from tests.helpers import NO_PINGS, FakeEngine, make_bot, make_interaction, make_kb
+from tests.logged import question_record
 
 ADMIN = discord.Permissions(administrator=True)
 
@@ -39,19 +39,9 @@ def _cog(recorder: Recorder | None) -> CurationCog:
 
 
 def _record(n: int, question: str, **changes: Any) -> QuestionRecord:
-    base = QuestionRecord(
-        id=n,
-        asked_at=time.time() - n,
-        guild_id=GUILD_ID,
-        channel_id=5000,
-        interface="mention",
-        question=question,
-        declined=True,
-        confidence=None,
-        cited=(),
-        latency_ms=10.0,
-    )
-    return replace(base, **changes)
+    """A declined question asked n seconds ago in the test server."""
+    declined = {"declined": True, "confidence": None, "cited": ()}
+    return question_record(n, question, **{**declined, **changes})
 
 
 async def _log(recorder: Recorder, *records: QuestionRecord) -> None:

@@ -63,6 +63,20 @@ def _bot(recorder: Recorder | None, **config: Any) -> Any:
     return bot
 
 
+def _log_bart(bot: Any) -> discord.ui.View:
+    """Log BART_ANSWER as an /ask answer to QUESTION_ID, as AskCog does; its buttons."""
+    return log_answer(
+        bot,
+        BART_ANSWER,
+        question_id=QUESTION_ID,
+        user_id=1,
+        guild_id=GUILD_ID,
+        channel_id=5000,
+        interface="ask",
+        started=time.perf_counter(),
+    )
+
+
 def _ids(view: discord.ui.View) -> list[str]:
     return [item.custom_id for item in view.children]  # type: ignore[attr-defined]
 
@@ -111,10 +125,7 @@ async def test_votes_reply_privately_and_a_second_press_changes_the_vote(
 ) -> None:
     """👍, 👍 again, 👎 (the modal), then 👍: each reply is private and says what happened."""
     bot = _bot(recorder)
-    view = log_answer(
-        bot, BART_ANSWER, question_id=QUESTION_ID, user_id=1, guild_id=GUILD_ID,
-        channel_id=5000, interface="ask", started=time.perf_counter(),
-    )  # fmt: skip
+    view = _log_bart(bot)
     assert _ids(view) == [f"vote:up:{QUESTION_ID}", f"vote:down:{QUESTION_ID}"]
     assert _replied(await _press(bot, "up")) == THANKS_UP
     assert _replied(await _press(bot, "up")) == SAME_UP
@@ -144,10 +155,7 @@ async def test_vote_while_the_database_fails_is_not_an_error(
 ) -> None:
     """A locked file: the voter hears it was not saved; nothing raises."""
     bot = _bot(recorder)
-    log_answer(
-        bot, BART_ANSWER, question_id=QUESTION_ID, user_id=1, guild_id=GUILD_ID,
-        channel_id=5000, interface="ask", started=time.perf_counter(),
-    )  # fmt: skip
+    _log_bart(bot)
     await recorder.flush()
     holder = sqlite3.connect(tmp_path / "bot.sqlite3", isolation_level=None)
     holder.execute("BEGIN IMMEDIATE")
@@ -161,10 +169,7 @@ async def test_vote_while_the_database_fails_is_not_an_error(
 async def test_reason_modal_stores_the_reason_with_the_down_vote(recorder: Recorder) -> None:
     """The reason is kept (whitespace folded) on the voter's 👎; an empty one is just thanks."""
     bot = _bot(recorder)
-    log_answer(
-        bot, BART_ANSWER, question_id=QUESTION_ID, user_id=1, guild_id=GUILD_ID,
-        channel_id=5000, interface="ask", started=time.perf_counter(),
-    )  # fmt: skip
+    _log_bart(bot)
     await _press(bot, "down")
     modal = ReasonModal(QUESTION_ID)
     assert modal.reason.max_length == 200 and modal.reason.required is False
@@ -183,10 +188,7 @@ async def test_reason_modal_stores_the_reason_with_the_down_vote(recorder: Recor
 async def test_log_answer_records_what_the_issue_lists(recorder: Recorder) -> None:
     """The queued row: ids, interface, question, declined/confidence, cited ids, latency."""
     bot = _bot(recorder)
-    log_answer(
-        bot, BART_ANSWER, question_id=QUESTION_ID, user_id=1, guild_id=GUILD_ID,
-        channel_id=5000, interface="ask", started=time.perf_counter(),
-    )  # fmt: skip
+    _log_bart(bot)
     [record] = await recorder.questions(since=0) or []
     assert (record.id, record.guild_id, record.channel_id, record.interface) == (
         QUESTION_ID,
