@@ -29,6 +29,8 @@ T = TypeVar("T")
 # A writer waits this long for another process's lock (a `forget` at the terminal) before the
 # write counts as failed; short, so a stuck lock cannot pile up a long queue behind it.
 BUSY_TIMEOUT_MS = 1000
+# Questions answered within this window are written in one transaction (and one statement).
+BATCH_SECONDS = 0.5
 
 
 class Recorder:
@@ -38,8 +40,8 @@ class Recorder:
         self.store = store
         self.log_questions = log_questions
         self.retention_days = retention_days
-        # One thread: SQLite allows one writer at a time anyway, and order is kept (a vote is
-        # always written after the question it is about).
+        # One thread: SQLite allows one writer at a time anyway, and order is kept (queued
+        # questions are written before any other call, so a vote finds its question).
         self._thread = ThreadPoolExecutor(max_workers=1, thread_name_prefix="question-log")
         self._failing = False  # read and written on the database thread only
         self._pending: list[tuple[QuestionRecord, int | None]] = []  # questions not yet written
@@ -53,8 +55,9 @@ class Recorder:
     def record_question(self, record: QuestionRecord, *, user_id: int | None) -> bool:
         """Queue one answered question and return at once; False when it will not be logged.
 
-        Questions queued while a write is under way go in together in the next transaction,
-        which keeps the cost per question low under load and one wait per batch on a busy file.
+        Call it from the event loop. Questions queued within BATCH_SECONDS are written together
+        in one transaction, which keeps what the log costs a busy bot low and waits once per
+        batch on a locked file.
         """
         if not self.log_questions or self._closed:
             return False
@@ -64,14 +67,21 @@ class Recorder:
         with self._lock:
             self._pending.append((record, user_id))
             first = len(self._pending) == 1
-        if first:  # otherwise a write that has not started yet will take this one too
-            self._thread.submit(self._guarded, self._write_pending)
+        if first:  # otherwise a batch is already due
+            asyncio.get_running_loop().call_later(BATCH_SECONDS, self._submit_batch)
         return True
 
-    def _write_pending(self) -> int:
+    def _submit_batch(self) -> None:
+        if not self._closed:  # aclose() writes what is left itself
+            self._thread.submit(self._guarded, lambda: None)  # every call writes the batch first
+
+    def _write_pending(self) -> None:
+        """Write the queued questions: first thing on every database call, so a vote or a
+        report never misses a question answered before it."""
         with self._lock:
             batch, self._pending = self._pending, []
-        return self.store.record_questions(batch)
+        if batch:
+            self.store.record_questions(batch)
 
     async def vote(self, question_id: int, user_id: int, vote: int) -> VoteOutcome | None:
         """Record a vote; what it did, or None when the database failed."""
@@ -103,7 +113,8 @@ class Recorder:
             return
         self._closed = True
         loop = asyncio.get_running_loop()
-        await loop.run_in_executor(self._thread, self.store.close)  # after the queued writes
+        await loop.run_in_executor(self._thread, self._guarded, lambda: None)  # the last batch
+        await loop.run_in_executor(self._thread, self.store.close)
         self._thread.shutdown(wait=True)
 
     async def _run(self, call: Callable[[], T]) -> T | None:
@@ -113,8 +124,10 @@ class Recorder:
         return await loop.run_in_executor(self._thread, self._guarded, call)
 
     def _guarded(self, call: Callable[[], T]) -> T | None:
-        """Run ``call`` on the database thread; turn any failure into None and log it once."""
+        """Write the queued questions, then run ``call``, on the database thread; turn any
+        failure into None and log it once."""
         try:
+            self._write_pending()
             result = call()
         except sqlite3.Error as exc:
             if not self._failing:

@@ -283,3 +283,20 @@ def test_full_file_makes_writes_fail(path: Path) -> None:
         for n in range(1000):
             store.record_question(question(n, text="x" * 2000), user_id=ASKER)
     store.close()
+
+
+def test_a_large_batch_is_written_whole_and_replays_are_skipped(store: Store) -> None:
+    """1,200 questions in one call (three statements) land with their citations; ids already
+    logged are skipped and keep their first citations."""
+    store.record_question(replace(question(5), cited=CITED[:1]), user_id=ASKER)
+    batch = [(question(n), ASKER if n % 2 else None) for n in range(1200)]
+    assert store.record_questions(batch) == 1199
+    assert store.record_questions(batch[:3] + batch[:3]) == 0
+    records = store.questions(since=0)
+    assert len(records) == 1200
+    assert [r.cited for r in records if r.id == 5] == [CITED[:1]]
+    assert all(r.cited == CITED for r in records if r.id != 5)
+    db = store._db
+    assert db.execute("SELECT count(*) FROM citations").fetchone()[0] == 2399
+    users = db.execute("SELECT count(*) FROM questions WHERE user_hash IS NULL").fetchone()[0]
+    assert users == 600  # the even ones, logged without a user
