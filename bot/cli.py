@@ -438,17 +438,21 @@ def _discord_id(text: str) -> int:
     return int(text)
 
 
+def _database(args: argparse.Namespace, config: Config) -> Path:
+    """The question log file: --database, else the config's `database`."""
+    return args.database or config.database
+
+
 def _read_log(
-    args: argparse.Namespace, *, guild_id: int | None = None
-) -> tuple[list[QuestionRecord], Report, str]:
-    """The questions of the last ``args.days`` days, their report, and the database path."""
+    args: argparse.Namespace, path: Path, *, guild_id: int | None = None
+) -> tuple[list[QuestionRecord], Report]:
+    """The questions of the last ``args.days`` days in ``path``, and their report."""
     import sqlite3
     import time
 
     from bot.core.curation import build_report, window_start
     from bot.store import Store
 
-    path = args.database or _read_config(args)[0].database
     store = Store.open(path, create=False)
     now = time.time()
     since = window_start(now, args.days)
@@ -458,7 +462,7 @@ def _read_log(
         raise BotError(f"{path}: cannot read the question log: {exc}") from exc
     finally:
         store.close()
-    return records, build_report(records, since=since, until=now, days=args.days), str(path)
+    return records, build_report(records, since=since, until=now, days=args.days)
 
 
 def _cmd_report(args: argparse.Namespace) -> int:
@@ -466,19 +470,20 @@ def _cmd_report(args: argparse.Namespace) -> int:
     from bot.errors import KnowledgeError
     from bot.reports import FORMATS, source_titles
 
-    _, report, path = _read_log(args, guild_id=args.guild)
-    knowledge = _read_config(args)[0].knowledge_dir
+    config = _read_config(args)[0]
+    path = _database(args, config)
+    _, report = _read_log(args, path, guild_id=args.guild)
     try:
-        titles = source_titles(load_knowledge(knowledge))
+        titles = source_titles(load_knowledge(config.knowledge_dir))
     except KnowledgeError as exc:
         # The numbers do not need the knowledge; only the titles of the cited sources do.
         print(
-            f"note: sources shown by id only: the knowledge in {knowledge} has "
+            f"note: sources shown by id only: the knowledge in {config.knowledge_dir} has "
             f"{len(exc.problems)} problem(s) (python -m bot validate lists them)",
             file=sys.stderr,
         )
         titles = {}
-    where = path if args.guild is None else f"{path}, server {args.guild} only"
+    where = str(path) if args.guild is None else f"{path}, server {args.guild} only"
     print(FORMATS[args.format](report, titles, where), end="")
     return 0
 
@@ -487,12 +492,11 @@ def _cmd_export_questions(args: argparse.Namespace) -> int:
     from bot.core.curation import group_questions
     from bot.reports import eval_candidates
 
-    records, report, path = _read_log(args)
+    path = _database(args, _read_config(args)[0])
+    records, report = _read_log(args, path)
     groups = report.unanswered if args.unanswered else group_questions(records)
-    print(
-        eval_candidates(groups, report=report, source=path, unanswered_only=args.unanswered),
-        end="",
-    )
+    text = eval_candidates(groups, report=report, source=str(path), unanswered_only=args.unanswered)
+    print(text, end="")
     return 0
 
 
@@ -501,7 +505,7 @@ def _cmd_forget(args: argparse.Namespace) -> int:
 
     from bot.store import Store
 
-    path = args.database or _read_config(args)[0].database
+    path = _database(args, _read_config(args)[0])
     store = Store.open(path, create=False)
     try:
         questions, votes = store.forget_user(args.user)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import logging
 import math
 from typing import Any
@@ -191,10 +192,19 @@ async def sync_commands(bot: QABot, *, guild_id: int | None) -> list[app_command
     return await bot.tree.sync(guild=guild)
 
 
+def freeze_startup_objects() -> None:
+    """Keep what start-up loaded (the knowledge, its index, the libraries) out of the garbage
+    collector's full passes: it lives as long as the bot, and walking it every few thousand
+    allocations stalled answers for 100-400 ms (benchmarks/bench_question_log.py)."""
+    gc.collect()
+    gc.freeze()
+
+
 async def run_bot(
     token: str, *, config: Config, engine: Engine, recorder: Recorder | None = None
 ) -> str | None:
     """Connect and serve until stopped; return why it could not start, or None."""
+    freeze_startup_objects()
     bot = QABot(config=config, engine=engine, recorder=recorder)
     async with bot:
         try:

@@ -103,7 +103,7 @@ class AskCog(commands.Cog):
         if question is None:
             return
         try:
-            await self._answer_message(message, question, started=time.perf_counter())
+            await self._answer_message(message, question)
         except Exception:
             log.exception("failed to answer message %s", message.id)
             try:
@@ -126,14 +126,10 @@ class AskCog(commands.Cog):
         return "channel"
 
     async def _answer_message(
-        self,
-        message: discord.Message,
-        question: str,
-        *,
-        started: float,
-        interface: str | None = None,
+        self, message: discord.Message, question: str, *, interface: str | None = None
     ) -> None:
         """Answer one chat question; ``interface`` overrides how it is logged ("follow-up")."""
+        started = time.perf_counter()
         limit = self.bot.config.max_question_length
         if not question:
             await self._reply(message, EMPTY_QUESTION.format(name=self.bot.engine.kb.profile.name))

@@ -254,10 +254,7 @@ async def test_every_message_mode_and_follow_ups_are_logged_as_such(recorder: Re
     await cog.on_message(make_message(bot, "What is BART?"))
     follow_up = make_message(bot, "and who wrote it?")
     follow_up.id = 8888
-    started = time.perf_counter()
-    await cog._answer_message(
-        follow_up, "and who wrote it?", started=started, interface="follow-up"
-    )
+    await cog._answer_message(follow_up, "and who wrote it?", interface="follow-up")
     records = await recorder.questions(since=0) or []
     assert [(r.id, r.interface) for r in records] == [(7777, "channel"), (8888, "follow-up")]
 
