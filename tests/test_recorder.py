@@ -126,3 +126,41 @@ async def test_a_bad_interface_is_logged_as_a_bug_and_not_queued(
     await recorder.flush()
     assert _count(tmp_path / "bot.sqlite3") == 0
     await recorder.aclose()
+
+
+def _fill_up(recorder: Recorder) -> None:
+    db = recorder.store._db
+    db.execute(f"PRAGMA max_page_count = {db.execute('PRAGMA page_count').fetchone()[0]}")
+
+
+def _corrupt(recorder: Recorder) -> None:
+    # A damaged page under a running bot: SQLite raises DatabaseError on the next write.
+    def malformed(*args: object, **kwargs: object) -> None:
+        raise sqlite3.DatabaseError("database disk image is malformed")
+
+    recorder.store.record_questions = malformed  # type: ignore[method-assign]
+
+
+@pytest.mark.parametrize(
+    ("breakage", "error"),
+    [
+        (_fill_up, "OperationalError: database or disk is full"),
+        (_corrupt, "DatabaseError: database disk image is malformed"),
+    ],
+)
+async def test_a_full_or_corrupt_file_is_logged_once_and_never_raises(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture, breakage: object, error: str
+) -> None:
+    """Writes after the file filled up or broke: no exception reaches the caller, one warning."""
+    path = tmp_path / "bot.sqlite3"
+    recorder = open_recorder(path, log_questions=True, retention_days=90)
+    breakage(recorder)  # type: ignore[operator]
+    with caplog.at_level(logging.WARNING, logger="bot.recorder"):
+        for n in range(3):
+            assert recorder.record_question(question(n, text="x" * 3000), user_id=ASKER)
+            await recorder.flush()
+    assert caplog.messages == [
+        f"question log {path} failed ({error}); answers go on without it. "
+        "Not repeated until it works again"
+    ]
+    await recorder.aclose()

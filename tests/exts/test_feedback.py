@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import re
 import sqlite3
 import time
@@ -46,6 +47,7 @@ from tests.helpers import (
     make_kb,
     make_message,
 )
+from tests.logged import question_record
 
 QUESTION_ID = 123_456_789_012_345_678
 
@@ -283,3 +285,22 @@ async def test_cog_registers_the_dynamic_buttons(recorder: Recorder) -> None:
     assert patterns[VOTE_ID] is VoteButton
     await cog.cog_unload()
     assert VOTE_ID not in patterns
+
+
+async def test_cog_purges_questions_past_retention_at_start_and_daily(
+    recorder: Recorder, caplog: pytest.LogCaptureFixture
+) -> None:
+    """Loading the cog starts a 24-hour loop; one pass deletes rows older than retention_days."""
+    recorder.retention_days = 7
+    recorder.record_question(question_record(1, asked_at=time.time() - 8 * 86_400), user_id=1)
+    recorder.record_question(question_record(2, asked_at=time.time() - 6 * 86_400), user_id=1)
+    await recorder.flush()
+    cog = FeedbackCog(_bot(recorder))
+    await cog.cog_load()
+    assert cog.purge_old_questions.is_running()
+    assert cog.purge_old_questions.hours == 24
+    await cog.cog_unload()  # cancelled before its first pass ran: run that pass here
+    with caplog.at_level(logging.INFO, logger="bot.exts.feedback"):
+        await cog.purge_old_questions.coro(cog)  # one pass, as at start and then daily
+    assert [r.id for r in await recorder.questions(since=0) or []] == [2]
+    assert caplog.messages == [f"deleted 1 questions older than 7 days from {recorder.path}"]
