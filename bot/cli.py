@@ -20,6 +20,7 @@ from bot.errors import BotError
 
 if TYPE_CHECKING:
     from bot.config import Config
+    from bot.core.curation import QuestionRecord, Report
     from bot.core.engine import Engine
     from bot.core.models import KnowledgeBase
     from bot.importers.merge import ImportReport, ImportResult
@@ -141,6 +142,40 @@ def build_parser() -> argparse.ArgumentParser:
 
     # --- importers and init (issue 11) ---
     _add_import_commands(sub)
+
+    # --- the question log (issue 10) ---
+    p = sub.add_parser(
+        "report", help="summarise the question log: usage, answers, feedback, unanswered questions"
+    )
+    _add_days_option(p)
+    p.add_argument(
+        "--format", choices=("md", "csv", "json"), default="md", help="output format (default md)"
+    )
+    p.add_argument(
+        "--guild", metavar="ID", type=int, default=None, help="only questions asked in this server"
+    )
+    _add_database_options(p)
+    p.set_defaults(handler=_cmd_report)
+
+    p = sub.add_parser(
+        "export-questions",
+        help="print logged questions as eval candidates (YAML, gold left empty to annotate)",
+    )
+    _add_days_option(p)
+    p.add_argument(
+        "--unanswered",
+        action="store_true",
+        help="only questions that were declined, answered with low confidence or voted 👎",
+    )
+    _add_database_options(p)
+    p.set_defaults(handler=_cmd_export_questions)
+
+    p = sub.add_parser("forget", help="delete one person's questions and votes from the log")
+    p.add_argument(
+        "--user", metavar="ID", type=_discord_id, required=True, help="their Discord user id"
+    )
+    _add_database_options(p)
+    p.set_defaults(handler=_cmd_forget)
     return parser
 
 
@@ -453,7 +488,6 @@ def _bot_inputs(args: argparse.Namespace) -> tuple[str, Config, Engine, str]:
     Checked before any network call. A missing ./config.yaml (the default) means built-in
     defaults; a --config file that does not exist is an error.
     """
-    from bot.config import Config, load_config
     from bot.core.engine import load_engine
 
     token = os.environ.get(TOKEN_ENV, "").strip()
@@ -462,12 +496,19 @@ def _bot_inputs(args: argparse.Namespace) -> tuple[str, Config, Engine, str]:
             f"{TOKEN_ENV} is not set: put the bot's token (Developer Portal > Bot) in this "
             "environment variable"
         )
-    if args.config is None and not DEFAULT_CONFIG.exists():
-        config, note = Config(), f"no {DEFAULT_CONFIG} here: running with the built-in defaults"
-    else:
-        path = args.config or DEFAULT_CONFIG
-        config, note = load_config(path), f"config loaded from {path}"
+    config, note = _read_config(args)
     return token, config, load_engine(config.knowledge_dir), note
+
+
+def _read_config(args: argparse.Namespace) -> tuple[Config, str]:
+    """The config (--config, else ./config.yaml if it exists, else the built-in defaults) and
+    a line saying which; ConfigError if the file is bad."""
+    from bot.config import Config, load_config
+
+    if args.config is None and not DEFAULT_CONFIG.exists():
+        return Config(), f"no {DEFAULT_CONFIG} here: running with the built-in defaults"
+    path = args.config or DEFAULT_CONFIG
+    return load_config(path), f"config loaded from {path}"
 
 
 def _cmd_run(args: argparse.Namespace) -> int:
@@ -476,14 +517,28 @@ def _cmd_run(args: argparse.Namespace) -> int:
 
     from bot.client import run_bot
     from bot.log import setup_logging
+    from bot.recorder import open_recorder
 
     try:
         token, config, engine, note = _bot_inputs(args)
+        # A corrupt or newer database stops the bot here, before it connects.
+        recorder = open_recorder(
+            config.database,
+            log_questions=config.log_questions,
+            retention_days=config.retention_days,
+        )
     except BotError as exc:
         return _startup_error(getattr(exc, "problems", None) or [exc])
     setup_logging(config.log_level)
     logging.getLogger("bot").info(note)
-    problem = asyncio.run(run_bot(token, config=config, engine=engine))
+    logging.getLogger("bot").info(
+        "question log: %s (%s)",
+        config.database,
+        f"questions kept {config.retention_days} days"
+        if config.log_questions
+        else "log_questions is false: nothing new is recorded",
+    )
+    problem = asyncio.run(run_bot(token, config=config, engine=engine, recorder=recorder))
     return _startup_error([problem]) if problem else 0
 
 
@@ -678,3 +733,125 @@ def format_import_report(report: ImportReport, *, dry_run: bool) -> list[str]:
     else:
         lines.append(f"wrote {files}" if files else "nothing to write: the knowledge is up to date")
     return lines
+# --- the question log (issue 10) -------------------------------------------------------------
+
+
+def _add_days_option(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--days",
+        metavar="N",
+        type=_days,
+        default=30,
+        help="the last N days, today included, in UTC (default 30)",
+    )
+
+
+def _add_database_options(parser: argparse.ArgumentParser) -> None:
+    _add_config_option(parser)
+    parser.add_argument(
+        "--database",
+        metavar="FILE",
+        type=Path,
+        default=None,
+        help="the question log file (default: `database` in the config, data/bot.sqlite3)",
+    )
+
+
+def _days(text: str) -> int:
+    from bot.core.curation import MAX_REPORT_DAYS
+
+    try:
+        days = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a whole number of days, got {text!r}") from None
+    if not 1 <= days <= MAX_REPORT_DAYS:
+        raise argparse.ArgumentTypeError(f"days must be in 1..{MAX_REPORT_DAYS}, got {days}")
+    return days
+
+
+def _discord_id(text: str) -> int:
+    if not text.isdigit() or int(text) < 1:
+        raise argparse.ArgumentTypeError(f"expected a Discord id (digits only), got {text!r}")
+    return int(text)
+
+
+def _database(args: argparse.Namespace, config: Config) -> Path:
+    """The question log file: --database, else the config's `database`."""
+    return args.database or config.database
+
+
+def _read_log(
+    args: argparse.Namespace, path: Path, *, guild_id: int | None = None
+) -> tuple[list[QuestionRecord], Report]:
+    """The questions of the last ``args.days`` days in ``path``, and their report."""
+    import sqlite3
+    import time
+
+    from bot.core.curation import build_report, window_start
+    from bot.store import Store
+
+    store = Store.open(path, create=False)
+    now = time.time()
+    since = window_start(now, args.days)
+    try:
+        records = store.questions(since=since, guild_id=guild_id)
+    except sqlite3.Error as exc:
+        raise BotError(f"{path}: cannot read the question log: {exc}") from exc
+    finally:
+        store.close()
+    return records, build_report(records, since=since, until=now, days=args.days)
+
+
+def _cmd_report(args: argparse.Namespace) -> int:
+    from bot.core.knowledge import load_knowledge
+    from bot.errors import KnowledgeError
+    from bot.reports import FORMATS, source_titles
+
+    config = _read_config(args)[0]
+    path = _database(args, config)
+    _, report = _read_log(args, path, guild_id=args.guild)
+    try:
+        titles = source_titles(load_knowledge(config.knowledge_dir))
+    except KnowledgeError as exc:
+        # The numbers do not need the knowledge; only the titles of the cited sources do.
+        print(
+            f"note: sources shown by id only: the knowledge in {config.knowledge_dir} has "
+            f"{len(exc.problems)} problem(s) (python -m bot validate lists them)",
+            file=sys.stderr,
+        )
+        titles = {}
+    where = str(path) if args.guild is None else f"{path}, server {args.guild} only"
+    print(FORMATS[args.format](report, titles, where), end="")
+    return 0
+
+
+def _cmd_export_questions(args: argparse.Namespace) -> int:
+    from bot.core.curation import group_questions
+    from bot.reports import eval_candidates
+
+    path = _database(args, _read_config(args)[0])
+    records, report = _read_log(args, path)
+    groups = report.unanswered if args.unanswered else group_questions(records)
+    text = eval_candidates(groups, report=report, source=str(path), unanswered_only=args.unanswered)
+    print(text, end="")
+    return 0
+
+
+def _cmd_forget(args: argparse.Namespace) -> int:
+    import sqlite3
+
+    from bot.store import Store
+
+    path = _database(args, _read_config(args)[0])
+    store = Store.open(path, create=False)
+    try:
+        questions, votes = store.forget_user(args.user)
+    except sqlite3.Error as exc:
+        raise BotError(f"{path}: could not delete the rows: {exc}") from exc
+    finally:
+        store.close()
+    print(
+        f"forgot user {args.user}: deleted {questions} question{'s' if questions != 1 else ''} "
+        f"and {votes} vote{'s' if votes != 1 else ''} from {path}"
+    )
+    return 0

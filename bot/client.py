@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import gc
 import logging
 import math
 from dataclasses import dataclass
@@ -17,6 +18,7 @@ from bot.core.diff import KnowledgeDiff, diff_knowledge
 from bot.core.engine import Engine, load_engine
 from bot.core.knowledge import KnowledgeSummary, summarize
 from bot.errors import KnowledgeError, Problem
+from bot.recorder import Recorder
 
 log = logging.getLogger(__name__)
 
@@ -26,10 +28,12 @@ EXTENSIONS = (
     "bot.exts.admin",
     "bot.exts.about",
     "bot.exts.watch",
+    "bot.exts.feedback",
+    "bot.exts.curation",
 )
-# Commands usable outside the channel allow-list: /reload is admin-checked, and admins often
-# run it from a staff channel the bot does not answer in.
-ALLOWED_ANYWHERE = frozenset({"reload"})
+# Commands usable outside the channel allow-list: the admin commands are admin-checked, and
+# admins often run them from a staff channel the bot does not answer in.
+ALLOWED_ANYWHERE = frozenset({"reload", "unanswered", "stats"})
 
 WRONG_CHANNEL = "I only answer in {channels}. Ask me there."
 NO_DMS = "I don't answer in direct messages on this server's setup. Ask me in the server."
@@ -143,7 +147,14 @@ class ReloadOutcome:
 class QABot(commands.Bot):
     """The bot: slash commands plus chat answers, over ONE engine reference that /reload swaps."""
 
-    def __init__(self, *, config: Config, engine: Engine, sync_on_start: bool = True) -> None:
+    def __init__(
+        self,
+        *,
+        config: Config,
+        engine: Engine,
+        sync_on_start: bool = True,
+        recorder: Recorder | None = None,
+    ) -> None:
         super().__init__(
             command_prefix=commands.when_mentioned,  # unused: there are no prefix commands
             help_command=None,
@@ -156,6 +167,8 @@ class QABot(commands.Bot):
         # mixes two knowledge bases within one answer.
         self.engine = engine
         self.sync_on_start = sync_on_start
+        # The question log; None when the bot runs without one (`sync`, most tests).
+        self.recorder = recorder
         self._reload_lock = asyncio.Lock()  # /reload and the watcher never build two at once
 
     async def reload_knowledge(self) -> ReloadOutcome:
@@ -184,6 +197,12 @@ class QABot(commands.Bot):
     async def on_message(self, message: discord.Message, /) -> None:
         """Skip prefix-command parsing: AskCog's listener handles questions."""
 
+    async def close(self) -> None:
+        """Disconnect, then finish the queued question-log writes and close the file."""
+        await super().close()
+        if self.recorder is not None:
+            await self.recorder.aclose()
+
     async def on_ready(self) -> None:
         """Log who we are and which mode runs."""
         log.info(
@@ -204,9 +223,20 @@ async def sync_commands(bot: QABot, *, guild_id: int | None) -> list[app_command
     return await bot.tree.sync(guild=guild)
 
 
-async def run_bot(token: str, *, config: Config, engine: Engine) -> str | None:
+def freeze_startup_objects() -> None:
+    """Keep what start-up loaded (the knowledge, its index, the libraries) out of the garbage
+    collector's full passes: it lives as long as the bot, and walking it every few thousand
+    allocations stalled answers for 100-400 ms (benchmarks/bench_question_log.py)."""
+    gc.collect()
+    gc.freeze()
+
+
+async def run_bot(
+    token: str, *, config: Config, engine: Engine, recorder: Recorder | None = None
+) -> str | None:
     """Connect and serve until stopped; return why it could not start, or None."""
-    bot = QABot(config=config, engine=engine)
+    freeze_startup_objects()
+    bot = QABot(config=config, engine=engine, recorder=recorder)
     async with bot:
         try:
             await bot.start(token)

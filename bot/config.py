@@ -17,6 +17,10 @@ from bot.errors import ConfigError
 
 LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
 MAX_QUESTION_LENGTH_CAP = 4000  # a slash-command string option can carry at most 6000; stay sane
+# The question log. Relative paths are relative to the config file; without a config file, to
+# the current directory (where ./config.yaml would be).
+DEFAULT_DATABASE = Path("data/bot.sqlite3")
+MAX_RETENTION_DAYS = 3650
 
 _KEYS = (
     "knowledge_dir",
@@ -33,6 +37,9 @@ _KEYS = (
     "log_level",
     "watch_knowledge",
     "admin_log_channel",
+    "database",
+    "log_questions",
+    "retention_days",
 )
 
 
@@ -56,6 +63,9 @@ class Config:
     # below if one is set.
     watch_knowledge: bool = False
     admin_log_channel: int | None = None
+    database: Path = DEFAULT_DATABASE
+    log_questions: bool = True
+    retention_days: int = 90
 
     @property
     def needs_message_content(self) -> bool:
@@ -139,6 +149,13 @@ def parse_config(data: Any, *, display_path: str, base_dir: Path) -> Config:
     values["dev_guild_id"] = checker.integer(m, "dev_guild_id", required=False, minimum=1)
     values["log_level"] = _log_level(checker, m)
     values["admin_log_channel"] = checker.integer(m, "admin_log_channel", required=False, minimum=1)
+    database = checker.string(m, "database", required=False)
+    if database is not None:
+        values["database"] = base_dir / database
+    values["log_questions"] = checker.boolean(m, "log_questions", required=False)
+    values["retention_days"] = checker.integer(
+        m, "retention_days", required=False, minimum=1, maximum=MAX_RETENTION_DAYS
+    )
     if values["answer_every_message"] and not values["channels"]:
         checker.problem(
             m.key_marks["answer_every_message"],

@@ -11,6 +11,7 @@ from collections.abc import Sequence
 
 import discord
 
+from bot.core.curation import INTERFACES, DayCount, QuestionGroup, Report, SourceCount, utc_day
 from bot.core.diff import KnowledgeDiff, Ref
 from bot.core.knowledge import KnowledgeSummary
 from bot.core.models import Answer, Citation, KnowledgeBase, Paper, Post
@@ -430,3 +431,133 @@ def problems_message(problems: Sequence[Problem], *, header: str) -> str:
     more = len(lines) - len(shown)
     tail = f"\n…and {more} more" if more else ""
     return f"{header}\n```\n" + "\n".join(shown) + f"\n```{tail}"
+
+
+# --- the question log: /stats and /unanswered ---------------------------------------------
+
+STATS_COLOUR = discord.Colour.gold()
+TEXT_CHART_DAYS = 14  # without a chart image, /stats lists this many recent days as text bars
+TEXT_BAR_WIDTH = 20
+TOP_SOURCES_SHOWN = 5
+LOGGED_QUESTION_LENGTH = 200  # a logged question or reason shown in /unanswered
+
+
+def percent(share: float | None) -> str:
+    """A share as a whole percentage; "–" when there is nothing to divide."""
+    return "–" if share is None else f"{share:.0%}"
+
+
+def day_bars(days: Sequence[DayCount], *, width: int = TEXT_BAR_WIDTH) -> str:
+    """Questions per day as text bars in a code block, for when no chart image is drawn."""
+    most = max((d.questions for d in days), default=0) or 1
+    lines = [
+        f"{d.day[5:]} {'█' * round(d.questions / most * width):<{width}} {d.questions}"
+        for d in days
+    ]
+    return "```\n" + "\n".join(lines) + "\n```"
+
+
+def _source_line(kb: KnowledgeBase, source: SourceCount) -> str:
+    """A most-cited source: linked title (a post: its date and a short quote) and its count."""
+    paper = kb.paper(source.id) if source.kind == "paper" else None
+    post = kb.post(source.id) if source.kind == "post" else None
+    if paper is not None:
+        shown = link(paper.title, paper.url)
+    elif post is not None:
+        quote = truncate(" ".join(post.text.split()), QUOTE_LENGTH)
+        shown = f"{link(post.date, post.url)} “{plain_text(quote)}”"
+    else:  # cited then, since removed from the knowledge files
+        shown = f"`{source.id}` (no longer in the knowledge)"
+    return f"{shown} — **{source.count}**"
+
+
+def stats_embed(
+    report: Report, kb: KnowledgeBase, *, chart_file: str | None, scope: str
+) -> discord.Embed:
+    """The /stats summary; the per-day chart is the attachment ``chart_file``, or text bars."""
+    per_day = report.questions / report.days
+    votes = report.up + report.down
+    lines = [
+        f"**{report.questions}** {'question' if report.questions == 1 else 'questions'} "
+        f"in the last {_count(report.days, 'day')} ({per_day:.1f} a day)",
+        f"Answered: **{percent(report.answered_share)}** ({report.answered} confidently, "
+        f"{report.low_confidence} with low confidence) · declined {report.declined}",
+        f"Feedback: **{percent(report.up_share)} 👍** of {_count(votes, 'vote')} "
+        f"(👍 {report.up} · 👎 {report.down})"
+        if votes
+        else "Feedback: no 👍/👎 votes yet",
+    ]
+    if report.latency_p50_ms is not None and report.latency_p95_ms is not None:
+        lines.append(
+            f"Time to answer: median {report.latency_p50_ms:,.0f} ms, "
+            f"95th percentile {report.latency_p95_ms:,.0f} ms"
+        )
+    if report.by_interface:
+        asked = " · ".join(f"{INTERFACES.get(k, k)} {n}" for k, n in report.by_interface)
+        lines.append(f"Asked by: {asked}")
+    embed = discord.Embed(
+        title=f"Questions in the last {_count(report.days, 'day')}",
+        description="\n".join(lines),
+        colour=STATS_COLOUR,
+    )
+    for name, sources in (
+        ("Most-cited papers", report.top_papers),
+        ("Most-cited posts", report.top_posts),
+    ):
+        if sources:
+            rows = [_source_line(kb, s) for s in sources[:TOP_SOURCES_SHOWN]]
+            numbered = [f"{n}. {row}" for n, row in enumerate(rows, start=1)]
+            value = _pack_lines(numbered, EMBED_FIELD_VALUE_LIMIT)[0]
+            embed.add_field(name=name, value=value, inline=False)
+    if chart_file is not None:
+        embed.set_image(url=f"attachment://{chart_file}")
+    elif report.questions:
+        recent = report.all_days()[-TEXT_CHART_DAYS:]
+        embed.add_field(
+            name=f"Per day (last {_count(len(recent), 'day')})",
+            value=day_bars(recent),
+            inline=False,
+        )
+    embed.set_footer(text=f"{scope} · UTC days · declined, unsure and 👎 questions: /unanswered")
+    return embed
+
+
+def _logged(text: str) -> str:
+    return f"“{truncate(escape_user_text(' '.join(text.split())), LOGGED_QUESTION_LENGTH)}”"
+
+
+def unanswered_line(number: int, group: QuestionGroup) -> str:
+    """One group of /unanswered: the question, how often and how it went, 👎 reasons, variants."""
+    how = [
+        f"{label} {n}"
+        for label, n in (
+            ("declined", group.declined),
+            ("low confidence", group.low_confidence),
+            ("👎", group.down),
+        )
+        if n
+    ]
+    how.append(f"last {utc_day(group.last_asked)}")
+    lines = [f"**{number}.** {_logged(group.question)} — **{group.count}×**", " · ".join(how)]
+    lines += [f"> {_logged(reason)}" for reason in group.reasons]
+    if len(group.examples) > 1:
+        lines.append("also: " + ", ".join(_logged(e) for e in group.examples[1:]))
+    return "\n".join(lines)
+
+
+def unanswered_page_embed(
+    page: Page[QuestionGroup], *, days: int, groups: int, questions: int, per_page: int
+) -> discord.Embed:
+    """One page of /unanswered, numbered across pages, most frequent group first."""
+    first = (page.number - 1) * per_page + 1
+    lines = [unanswered_line(first + i, g) for i, g in enumerate(page.items)]
+    embed = discord.Embed(
+        title=f"Unanswered questions in the last {_count(days, 'day')}",
+        description=truncate("\n\n".join(lines), EMBED_DESCRIPTION_LIMIT),
+        colour=STATS_COLOUR,
+    )
+    embed.set_footer(
+        text=f"Page {page.number}/{page.total} · {_count(groups, 'group')} of "
+        f"{_count(questions, 'question')} declined, unsure or 👎 · most frequent first"
+    )
+    return embed

@@ -225,8 +225,11 @@ def make_message(
     channel_cls = discord.DMChannel if dm else discord.TextChannel
     message.channel = create_autospec(channel_cls, instance=True)
     message.channel.id = channel_id
-    if not dm:
+    if dm:
+        message.guild = None
+    else:
         message.channel.parent_id = None  # type: ignore[attr-defined]
+        message.guild = discord.Object(id=GUILD_ID)  # only its id is read; Guild specs are slow
     return message
 
 

@@ -16,7 +16,7 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
-NOT_ADMIN = "Only server administrators and the bot's configured admins can use /reload."
+NOT_ADMIN = "Only server administrators and the bot's configured admins can use this command."
 RELOAD_FAILED = "Reload failed: I kept the knowledge I had. {count} {noun} to fix:"
 
 

@@ -16,6 +16,7 @@ from discord.ext import commands
 
 from bot import embeds
 from bot.client import place_allowed
+from bot.exts.feedback import log_answer
 
 if TYPE_CHECKING:
     from bot.client import QABot
@@ -119,7 +120,20 @@ class AskCog(commands.Cog):
             text, mention_author=False, allowed_mentions=discord.AllowedMentions.none()
         )
 
-    async def _answer_message(self, message: discord.Message, question: str) -> None:
+    def _interface(self, message: discord.Message) -> str:
+        """How a chat question reached the bot, for the question log."""
+        if isinstance(message.channel, discord.DMChannel):
+            return "dm"
+        me = self.bot.user
+        if me is not None and any(u.id == me.id for u in message.mentions):
+            return "mention"
+        return "channel"
+
+    async def _answer_message(
+        self, message: discord.Message, question: str, *, interface: str | None = None
+    ) -> None:
+        """Answer one chat question; ``interface`` overrides how it is logged ("follow-up")."""
+        started = time.perf_counter()
         limit = self.bot.config.max_question_length
         if not question:
             await self._reply(message, self._empty_question())
@@ -134,11 +148,30 @@ class AskCog(commands.Cog):
         engine = self.bot.engine  # one snapshot: a /reload meanwhile does not mix two KBs
         async with message.channel.typing():
             answer = await asyncio.to_thread(engine.ask, question)
+        view = log_answer(
+            self.bot,
+            answer,
+            question_id=message.id,
+            user_id=message.author.id,
+            guild_id=message.guild.id if message.guild else None,
+            channel_id=message.channel.id,
+            interface=interface or self._interface(message),
+            started=started,
+        )
         first, *rest = embeds.answer_messages(answer)
         none = discord.AllowedMentions.none()
-        await message.reply(embeds=first, mention_author=False, allowed_mentions=none)
-        for extra in rest:
-            await message.channel.send(embeds=extra, allowed_mentions=none)
+        # The 👍/👎 buttons go under the last message of the answer.
+        await message.reply(
+            embeds=first,
+            mention_author=False,
+            allowed_mentions=none,
+            view=discord.utils.MISSING if rest else view,
+        )
+        for n, extra in enumerate(rest, start=1):
+            last = n == len(rest)
+            await message.channel.send(
+                embeds=extra, allowed_mentions=none, view=view if last else discord.utils.MISSING
+            )
         log.info(
             "replied to message %s from user %s (%s, %d sources)",
             message.id,
@@ -170,6 +203,7 @@ class AskCog(commands.Cog):
         self, interaction: discord.Interaction[Any], question: str, private: bool | None = None
     ) -> None:
         """Ask a question about the researcher's work; the answer cites its sources."""
+        started = time.perf_counter()
         config = self.bot.config
         ephemeral = config.ask_private_by_default if private is None else private
         question = clean_question(question)
@@ -186,9 +220,23 @@ class AskCog(commands.Cog):
         await interaction.response.defer(thinking=True, ephemeral=ephemeral)
         engine = self.bot.engine
         answer = await asyncio.to_thread(engine.ask, question)
-        for message in embeds.answer_messages(answer):
+        view = log_answer(
+            self.bot,
+            answer,
+            question_id=interaction.id,
+            user_id=interaction.user.id,
+            guild_id=interaction.guild_id,
+            channel_id=interaction.channel_id,
+            interface="ask",
+            started=started,
+        )
+        messages = embeds.answer_messages(answer)
+        for n, message in enumerate(messages, start=1):
             await interaction.followup.send(
-                embeds=message, ephemeral=ephemeral, allowed_mentions=none
+                embeds=message,
+                ephemeral=ephemeral,
+                allowed_mentions=none,
+                view=view if n == len(messages) else discord.utils.MISSING,
             )
 
 
