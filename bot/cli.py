@@ -733,6 +733,8 @@ def format_import_report(report: ImportReport, *, dry_run: bool) -> list[str]:
     else:
         lines.append(f"wrote {files}" if files else "nothing to write: the knowledge is up to date")
     return lines
+
+
 # --- the question log (issue 10) -------------------------------------------------------------
 
 

@@ -109,8 +109,6 @@ def main(blind: Path, out: Path) -> None:
     print(f"questions: {len(dev)} dev, {len(test)} test; conversations: {len(conversations)}")
 
 
-
-
 def add_dev_batch(blind: Path, out: Path) -> None:
     """Append a later blind batch (q2/*.yaml, conv2/*.yaml) to the dev parts only.
 
