@@ -109,7 +109,9 @@ class Answerer:
         """The answer quoted from the ranked sources, or a decline the decision asks for."""
         if not retrieval.confident:
             return self.decline(retrieval.query, suggestions=self._suggestions(retrieval))
-        if retrieval.query.intent is Intent.COMPARE:
+        papers_named = [d for d in retrieval.query.named if self.kb.paper(d) is not None]
+        if retrieval.query.intent is Intent.COMPARE or len(papers_named) >= 2:
+            # A question naming two papers ("REPLUG or RA-DIT: which ...") is answered from both.
             answer = self._comparison(retrieval)
             if answer is not None:
                 return answer
@@ -371,8 +373,9 @@ class Answerer:
         return self._compose(query, sources, confidence=retrieval.confidence)
 
     def _sides(self, retrieval: Retrieval) -> list[Candidate]:
-        """The two works compared: the two best-ranked documents the question names, else the
-        best candidate and the next one that stands nearly as high."""
+        """The two works compared: the two best-ranked documents the question names; else the
+        one it names (or the best candidate) and the best other candidate, since a comparison
+        was asked for."""
         named = [
             c
             for c in retrieval.candidates
@@ -380,15 +383,13 @@ class Answerer:
         ]
         if len(named) >= 2:
             return named[:2]
-        top = retrieval.top
-        if top is None:
+        first = named[0] if named else retrieval.top
+        if first is None:
             return []
         others = [
-            c
-            for c in retrieval.candidates[1:]
-            if c.kind != "profile" and c.score >= self.tuning.relative_score * top.score
+            c for c in retrieval.candidates if c.kind != "profile" and c.doc_id != first.doc_id
         ]
-        return [top, others[0]] if others else []
+        return [first, others[0]] if others else []
 
     def _candidates(self, retrieval: Retrieval) -> list[Candidate]:
         """Sources worth quoting, in the order they claim a slot: the best candidate; his own

@@ -190,6 +190,15 @@ class IntentTable:
                     r"|\bblame\w*\b|\bdescribe (himself|him|herself|her)\b|\bprofile\b"
                 ),
             ),
+            # --- comparisons (before records: "X vs Y, what's the link") -------------------------------------------------------------
+            IntentRule(
+                Intent.COMPARE,
+                "both",
+                _rx(
+                    r"\bvs\.?\b|\bversus\b|\bcompared? (to|with)\b|\bcompare\b|\bdifferen\w+\b"
+                    r"|\bdiffers?\b|\bdiff\b|\bwhich came first\b|\bsame (thing|idea) as\b"
+                ),
+            ),
             # --- one paper's record ------------------------------------------------------
             IntentRule(
                 Intent.PAPER_FACT,
@@ -231,15 +240,6 @@ class IntentTable:
                 "link",
                 _rx(r"\b(link|url|pdf|arxiv (id|link|page))\b"),
                 unless=posts,
-            ),
-            # --- comparisons -------------------------------------------------------------
-            IntentRule(
-                Intent.COMPARE,
-                "both",
-                _rx(
-                    r"\bvs\.?\b|\bversus\b|\bcompared? (to|with)\b|\bcompare\b|\bdifferen\w+\b"
-                    r"|\bdiff\b|\bwhich came first\b|\bsame (thing|idea) as\b"
-                ),
             ),
             # --- his posts ---------------------------------------------------------------
             IntentRule(
