@@ -240,9 +240,13 @@ def answer_messages(
     return pack_messages(answer_embeds(answer, notes=notes))
 
 
-def paper_notes(kb: KnowledgeBase) -> dict[str, str]:
-    """Each noted paper's caveat by id, for answer_messages."""
-    return {p.id: p.note for p in kb.papers if p.note}
+def paper_notes(kb: KnowledgeBase, answer: Answer) -> dict[str, str]:
+    """The caveat of each noted paper the answer cites, by id, for answer_messages.
+
+    Only the cited papers are looked up: a scan of every paper would run on the event loop.
+    """
+    cited = (kb.paper(c.id) for c in answer.citations if c.kind == "paper")
+    return {p.id: p.note for p in cited if p is not None and p.note}
 
 
 # --- papers -------------------------------------------------------------------------------

@@ -60,8 +60,9 @@ def summarize(kb: KnowledgeBase) -> KnowledgeSummary:
         posts=len(kb.posts),
         profile=1,
         topics=len(kb.topics),
-        newest_paper=max((p.date for p in kb.papers), default=None),
-        newest_post=max((p.date for p in kb.posts), default=None),
+        # Sorted newest first once, when the knowledge base was made: no scan here.
+        newest_paper=next((p.date for p in kb.papers_newest_first()), None),
+        newest_post=next((p.date for p in kb.posts_newest_first()), None),
     )
 
 

@@ -130,7 +130,7 @@ class AskCog(commands.Cog):
         engine = self.bot.engine  # one snapshot: a /reload meanwhile does not mix two KBs
         async with message.channel.typing():
             answer = await asyncio.to_thread(engine.ask, question)
-        first, *rest = embeds.answer_messages(answer, notes=embeds.paper_notes(engine.kb))
+        first, *rest = embeds.answer_messages(answer, notes=embeds.paper_notes(engine.kb, answer))
         none = discord.AllowedMentions.none()
         await message.reply(embeds=first, mention_author=False, allowed_mentions=none)
         for extra in rest:
@@ -178,7 +178,7 @@ class AskCog(commands.Cog):
         await interaction.response.defer(thinking=True, ephemeral=ephemeral)
         engine = self.bot.engine
         answer = await asyncio.to_thread(engine.ask, question)
-        for message in embeds.answer_messages(answer, notes=embeds.paper_notes(engine.kb)):
+        for message in embeds.answer_messages(answer, notes=embeds.paper_notes(engine.kb, answer)):
             await interaction.followup.send(
                 embeds=message, ephemeral=ephemeral, allowed_mentions=none
             )

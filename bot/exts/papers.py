@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from functools import partial
 from typing import TYPE_CHECKING, Any
@@ -67,7 +68,8 @@ class PapersCog(commands.Cog):
                 embeds.truncate(text, MESSAGE_CONTENT_LIMIT), ephemeral=True, allowed_mentions=none
             )
             return
-        found = engine.filter_papers(year=year, topic=topic, query=query)
+        # A query runs the retriever (tens of ms at 100k papers): keep it off the event loop.
+        found = await asyncio.to_thread(engine.filter_papers, year=year, topic=topic, query=query)
         heading = embeds.papers_heading(engine.kb.profile.name, year=year, topic=topic, query=query)
         if not found:
             filters = heading.partition(" — ")[2] or "the filters"
