@@ -12,6 +12,7 @@ from discord.ext import commands
 
 from bot.config import Config
 from bot.core.engine import Engine
+from bot.reloader import freeze_engine
 
 log = logging.getLogger(__name__)
 
@@ -170,6 +171,7 @@ async def sync_commands(bot: QABot, *, guild_id: int | None) -> list[app_command
 
 async def run_bot(token: str, *, config: Config, engine: Engine) -> str | None:
     """Connect and serve until stopped; return why it could not start, or None."""
+    freeze_engine()  # the engine lives as long as the bot: keep the cycle collector off it
     bot = QABot(config=config, engine=engine)
     async with bot:
         try:

@@ -12,9 +12,9 @@ from discord.ext import commands
 
 from bot import embeds
 from bot.core.diff import diff_knowledge
-from bot.core.engine import load_engine
 from bot.core.knowledge import summarize
 from bot.errors import KnowledgeError
+from bot.reloader import build_engine
 
 if TYPE_CHECKING:
     from bot.client import QABot
@@ -63,8 +63,9 @@ class AdminCog(commands.Cog):
         old = self.bot.engine
         none = discord.AllowedMentions.none()
         try:
-            # Reading, validating and indexing is blocking work: keep it off the event loop.
-            new = await asyncio.to_thread(load_engine, self.bot.config.knowledge_dir)
+            # Reading, validating and indexing takes minutes at 100k papers: a child process does
+            # it, so the bot keeps answering meanwhile (see bot.reloader).
+            new = await build_engine(self.bot.config.knowledge_dir)
         except KnowledgeError as exc:
             log.warning(
                 "reload by %s failed with %d problems", interaction.user.id, len(exc.problems)
@@ -75,7 +76,7 @@ class AdminCog(commands.Cog):
             await interaction.followup.send(text, ephemeral=True, allowed_mentions=none)
             return
         self.bot.engine = new  # one assignment: questions in flight keep their old snapshot
-        diff = diff_knowledge(old.kb, new.kb)
+        diff = await asyncio.to_thread(diff_knowledge, old.kb, new.kb)  # 100k pairs of records
         summary = summarize(new.kb)
         log.info("knowledge reloaded by %s: %s", interaction.user.id, summary)
         await interaction.followup.send(

@@ -1,0 +1,236 @@
+"""Build a replacement engine for /reload without stalling the bot's event loop.
+
+Loading, validating and indexing 100,000 papers takes minutes of CPU and makes millions of
+objects. In a thread of the bot's own process that work competes with the event loop for the
+interpreter lock, and the garbage collector walks all it made while holding the lock: the bot
+froze for 20 s and more. So:
+
+1. a child process (``python -m bot.reloader``) loads, validates and indexes the knowledge, and
+   writes the engine, or the problems found, to a file in a private temporary folder;
+2. the bot reads that file back in a thread. The pickle stream is cut so that every
+   ``CHUNK`` items of a big container, and every record, pass through Python code, where the
+   interpreter hands the lock to the event loop; the cycle collector waits meanwhile;
+3. the engine is then frozen out of the cycle collector's reach (``gc.freeze``: an engine is
+   immutable and holds no cycles, so collecting over it only costs lock time).
+
+Only our own child writes that file, in a folder only this user can read, so unpickling it is
+safe. When the engine gets an on-disk cache, step 1 writes the cache and step 2 opens it:
+``build_engine`` stays the one seam.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import contextlib
+import dataclasses
+import gc
+import logging
+import pickle
+import shutil
+import sys
+import tempfile
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any, BinaryIO
+
+from bot.core.engine import Engine, load_engine
+from bot.errors import KnowledgeError
+
+log = logging.getLogger(__name__)
+
+CHUNK = 2_000  # items of a long container unpickled between two chances for the loop to run
+
+
+async def build_engine(knowledge_dir: Path, *, python: str = sys.executable) -> Engine:
+    """Load, validate and index ``knowledge_dir`` in a child process; raise KnowledgeError.
+
+    The event loop keeps running meanwhile, and the returned engine is frozen (see above).
+    ``python`` runs the child (tests give a failing one).
+    """
+    folder = Path(tempfile.mkdtemp(prefix="bot-reload-"))  # mode 0700: only this user
+    try:
+        out = folder / "engine.pickle"
+        child = await asyncio.create_subprocess_exec(
+            python,
+            "-m",
+            "bot.reloader",
+            str(knowledge_dir),
+            str(out),
+            stdin=asyncio.subprocess.DEVNULL,
+            stdout=asyncio.subprocess.DEVNULL,
+            stderr=asyncio.subprocess.PIPE,
+        )
+        _, stderr = await child.communicate()
+        if child.returncode != 0 or not out.exists():
+            detail = stderr.decode(errors="replace").strip().splitlines()[-1:] or ["no output"]
+            raise RuntimeError(f"the reload process failed ({child.returncode}): {detail[0]}")
+        return await asyncio.to_thread(_read_engine, out)
+    finally:
+        shutil.rmtree(folder, ignore_errors=True)
+
+
+def freeze_engine() -> None:
+    """Move everything alive now, the engine included, out of the cycle collector's reach.
+
+    Call it once the engine is in place (at start and after each reload): later collections then
+    walk only new objects, not the millions an engine is made of. Frozen objects are still freed
+    as usual when nothing refers to them any more.
+    """
+    gc.collect()
+    gc.freeze()
+
+
+def _read_engine(path: Path) -> Engine:
+    was_enabled = gc.isenabled()
+    gc.disable()  # collections while millions of objects are born would walk them all
+    try:
+        with path.open("rb") as handle:
+            reader = pickle.Unpickler(handle)
+            status, payload = reader.load()
+            if status == "problems":
+                raise KnowledgeError(payload)
+            engine = _Reader(reader).value()
+    finally:
+        if was_enabled:
+            gc.enable()
+    if not isinstance(engine, Engine):
+        raise TypeError(f"the reload process wrote a {type(engine).__name__}, not an Engine")
+    freeze_engine()
+    return engine
+
+
+# --- the child process ---------------------------------------------------------------------------
+
+
+def write_engine(knowledge_dir: Path, out: BinaryIO) -> None:
+    """Build the engine and write it (or the problems found) to ``out``, in small pieces."""
+    writer = pickle.Pickler(out, protocol=pickle.HIGHEST_PROTOCOL)
+    try:
+        engine = load_engine(knowledge_dir)
+    except KnowledgeError as exc:
+        writer.dump(("problems", list(exc.problems)))
+        return
+    writer.dump(("engine", None))
+    _Writer(writer).value(engine)
+
+
+# The stream: one pickle per piece, all through one Pickler, so its memo keeps objects that are
+# reached twice (a paper in two tuples) one object on the other side too. A dataclass or a
+# container worth cutting is written as a header and then its parts; anything else whole.
+_OBJECT, _CONTAINER, _CHUNKS, _SEEN, _WHOLE = _TAGS = range(5)
+_CONTAINERS = {dict: "dict", list: "list", tuple: "tuple", set: "set", frozenset: "frozenset"}
+_BUILDERS: dict[str, Any] = {"list": list, "tuple": tuple, "set": set, "frozenset": frozenset}
+
+
+class _Writer:
+    """Write a value as a stream of pieces that each unpickle in a short time."""
+
+    def __init__(self, pickler: pickle.Pickler) -> None:
+        self.pickler = pickler
+        self.seen: dict[int, int] = {}  # id of a value cut into parts -> its number
+        self.big: dict[int, bool] = {}
+        self.keep: list[Any] = []  # keeps ids valid while writing
+
+    def value(self, obj: Any) -> None:
+        if not self._big(obj):
+            self.pickler.dump((_WHOLE, obj))
+            return
+        if id(obj) in self.seen:
+            self.pickler.dump((_SEEN, self.seen[id(obj)]))
+            return
+        self.seen[id(obj)] = len(self.seen)
+        self.keep.append(obj)
+        kind = _CONTAINERS.get(type(obj))
+        if kind is None:  # a dataclass
+            names = [f.name for f in dataclasses.fields(obj)]
+            self.pickler.dump((_OBJECT, type(obj), names))
+            for name in names:
+                self.value(getattr(obj, name))
+            return
+        items = list(obj.items()) if kind == "dict" else list(obj)
+        if not any(self._big(v) for item in items for v in (item if kind == "dict" else (item,))):
+            # Big but flat: slices of CHUNK items, each pickled whole.
+            self.pickler.dump((_CHUNKS, kind, len(items)))
+            for start in range(0, len(items), CHUNK):
+                self.pickler.dump(items[start : start + CHUNK])
+            return
+        self.pickler.dump((_CONTAINER, kind, len(items)))
+        for item in items:
+            if kind == "dict":
+                self.value(item[0])
+                self.value(item[1])
+            else:
+                self.value(item)
+
+    def _big(self, obj: Any) -> bool:
+        """Whether ``obj`` is worth cutting: a long container, or one holding something that is."""
+        known = self.big.get(id(obj))
+        if known is not None:
+            return known
+        kind = type(obj)
+        if kind in _CONTAINERS:
+            values = obj.values() if kind is dict else obj
+            big = len(obj) > CHUNK or any(self._big(v) for v in values)
+        elif dataclasses.is_dataclass(obj) and not isinstance(obj, type):
+            big = any(self._big(getattr(obj, f.name)) for f in dataclasses.fields(obj))
+        else:
+            big = False
+        self.big[id(obj)] = big
+        self.keep.append(obj)
+        return big
+
+
+class _Reader:
+    """Rebuild what ``_Writer`` wrote, one piece per unpickling call."""
+
+    def __init__(self, unpickler: pickle.Unpickler) -> None:
+        self.unpickler = unpickler
+        self.seen: list[Any] = []
+
+    def value(self) -> Any:
+        header = self.unpickler.load()
+        if not isinstance(header, tuple) or not header or header[0] not in _TAGS:
+            raise ValueError("the reload file does not hold an engine")
+        tag = header[0]
+        if tag == _WHOLE:
+            return header[1]
+        if tag == _SEEN:
+            return self.seen[header[1]]
+        slot = len(self.seen)
+        self.seen.append(None)
+        if tag == _OBJECT:
+            _, cls, names = header
+            obj = cls.__new__(cls)
+            self.seen[slot] = obj
+            for name in names:
+                object.__setattr__(obj, name, self.value())  # frozen dataclasses too
+            return obj
+        _, kind, count = header
+        if tag == _CHUNKS:
+            items: list[Any] = []
+            while len(items) < count:
+                items += self.unpickler.load()
+        elif kind == "dict":
+            items = [(self.value(), self.value()) for _ in range(count)]
+        else:
+            items = [self.value() for _ in range(count)]
+        result = dict(items) if kind == "dict" else _BUILDERS[kind](items)
+        self.seen[slot] = result
+        return result
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """The child: ``python -m bot.reloader KNOWLEDGE_DIR OUT_FILE``."""
+    parser = argparse.ArgumentParser(description="build an engine for /reload")
+    parser.add_argument("knowledge_dir", type=Path)
+    parser.add_argument("out", type=Path)
+    args = parser.parse_args(argv)
+    with args.out.open("wb") as out:
+        write_engine(args.knowledge_dir, out)
+    return 0
+
+
+if __name__ == "__main__":
+    with contextlib.suppress(KeyboardInterrupt):
+        sys.exit(main())
