@@ -100,3 +100,30 @@ def test_a_foreign_object_is_refused(piece: object, error: str, tmp_path: Path) 
     out.write_bytes(buffer.getvalue())
     with pytest.raises((TypeError, ValueError), match=error):
         reloader._read_engine(out)
+
+
+def test_a_retired_engine_is_taken_apart_piece_by_piece(
+    knowledge_dir: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Once nothing else uses it, a replaced engine is taken apart container by container;
+    what someone still holds (a paper on a page, the catalog) stays whole."""
+    taken: list[str] = []
+    worth = reloader._worth_taking_apart
+
+    def recording(obj: object) -> bool:
+        if worth(obj):
+            taken.append(type(obj).__name__)
+            return True
+        return False
+
+    monkeypatch.setattr(reloader, "_worth_taking_apart", recording)
+    engine = load_engine(knowledge_dir)
+    paper = engine.kb.papers_newest_first()[0]
+    catalog = engine.catalog
+    holder = [engine]
+    del engine
+    reloader._retire(holder)
+    assert {"Engine", "KnowledgeBase", "Retriever", "dict", "tuple"} <= set(taken)
+    assert "Catalog" not in taken and "Paper" not in taken
+    assert catalog.find("BART")[0].id == "1910.13461"
+    assert paper.title == "Compute Optimal Tokenization"

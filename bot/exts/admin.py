@@ -14,7 +14,7 @@ from bot import embeds
 from bot.core.diff import diff_knowledge
 from bot.core.knowledge import summarize
 from bot.errors import KnowledgeError
-from bot.reloader import build_engine
+from bot.reloader import build_engine, retire_engine
 
 if TYPE_CHECKING:
     from bot.client import QABot
@@ -84,6 +84,9 @@ class AdminCog(commands.Cog):
             ephemeral=True,
             allowed_mentions=none,
         )
+        retired = [old]
+        del old  # the list holds this coroutine's last reference: retire_engine frees it
+        retire_engine(retired)
 
 
 async def setup(bot: QABot) -> None:
