@@ -74,14 +74,16 @@ async def build_engine(knowledge_dir: Path, *, python: str = sys.executable) -> 
         shutil.rmtree(folder, ignore_errors=True)
 
 
-def freeze_engine() -> None:
+def freeze_engine(*, collect: bool = True) -> None:
     """Move everything alive now, the engine included, out of the cycle collector's reach.
 
     Call it once the engine is in place (at start and after each reload): later collections then
-    walk only new objects, not the millions an engine is made of. Frozen objects are still freed
-    as usual when nothing refers to them any more.
+    walk only new objects, not the hundreds of thousands an engine holds. Frozen objects are still
+    freed as usual when nothing refers to them any more. ``collect`` first clears cyclic garbage,
+    so none is frozen; skip it where a collection would walk a fresh engine.
     """
-    gc.collect()
+    if collect:
+        gc.collect()
     gc.freeze()
 
 
@@ -143,6 +145,7 @@ def _worth_taking_apart(obj: Any) -> bool:
 
 
 def _read_engine(path: Path) -> Engine:
+    gc.collect()  # now, while it walks only what is new since the last engine was frozen
     was_enabled = gc.isenabled()
     gc.disable()  # collections while millions of objects are born would walk them all
     try:
@@ -157,7 +160,7 @@ def _read_engine(path: Path) -> Engine:
             gc.enable()
     if not isinstance(engine, Engine):
         raise TypeError(f"the reload process wrote a {type(engine).__name__}, not an Engine")
-    freeze_engine()
+    freeze_engine(collect=False)  # a full collection now would walk the whole new engine
     return engine
 
 
