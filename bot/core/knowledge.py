@@ -87,7 +87,7 @@ def load_knowledge(
     papers_files = knowledge_files(directory, schema.PAPERS_FILE, schema.PAPERS_DIR)
     posts_files = knowledge_files(directory, schema.POSTS_FILE, schema.POSTS_DIR)
     files = [directory / schema.PROFILE_FILE, *papers_files, *posts_files]
-    total = sum(path.stat().st_size for path in files if path.is_file())
+    total = sum(_size(path) for path in files)
     if total > max_total_bytes:
         message = f"knowledge files total {total} bytes, limit {max_total_bytes}"
         raise KnowledgeError([Problem(shown, None, None, message)])
@@ -141,6 +141,14 @@ def knowledge_files(directory: Path, name: str, folder: str) -> list[Path]:
         more = (directory / folder).glob("*.yaml")
         found += sorted(p for p in more if not p.name.startswith(".") and p.is_file())
     return found or [directory / name]
+
+
+def _size(path: Path) -> int:
+    """The file's size; 0 when it cannot be read (reading it will report why)."""
+    try:
+        return path.stat().st_size if path.is_file() else 0
+    except OSError:
+        return 0
 
 
 class _Strings(dict[str, str]):

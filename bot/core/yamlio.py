@@ -585,16 +585,17 @@ class Checker:
             return None
         result: list[str] = []
         for i, item in enumerate(items):
-            label = f"{_label(where, key)}[{i}]"
+            if isinstance(item, str) and item.strip():
+                result.append(item)
+                continue
+            label = f"{_label(where, key)}[{i}]"  # only for problems: lists can be long
             if not isinstance(item, str):
                 self.problem(
                     items.item_marks[i],
                     f"{label} must be a string, got {describe(item, items.raw_items[i])}",
                 )
-            elif not item.strip():
-                self.problem(items.item_marks[i], f"{label} must not be empty")
             else:
-                result.append(item)
+                self.problem(items.item_marks[i], f"{label} must not be empty")
         return result
 
     def list_of_mappings(
