@@ -212,26 +212,23 @@ async def discord_scenarios(knowledge_dir: Path, engines: list[Any], asked: Sequ
     production, so /reload can free the old one.
     """
     import discord
-    from aiohttp import web
 
+    from tests.e2e.fake_discord import FakeDiscord, serving
+
+    fake = FakeDiscord()
+    async with serving(fake) as base:
+        discord.http.Route.BASE = base
+        return await _scenarios(fake, knowledge_dir, engines, asked)
+
+
+async def _scenarios(
+    fake: Any, knowledge_dir: Path, engines: list[Any], asked: Sequence[str]
+) -> dict[str, dict[str, float]]:
     from bot.client import QABot
     from bot.config import Config
     from tests.e2e.conftest import GUILD
-    from tests.e2e.fake_discord import (
-        ALL_PERMISSIONS,
-        APP_ID,
-        FakeDiscord,
-        command_data,
-        interaction_create,
-    )
+    from tests.e2e.fake_discord import ALL_PERMISSIONS, APP_ID, command_data, interaction_create
 
-    fake = FakeDiscord()
-    runner = web.AppRunner(fake.app)
-    await runner.setup()
-    site = web.TCPSite(runner, "127.0.0.1", 0)
-    await site.start()
-    port = runner.addresses[0][1]
-    discord.http.Route.BASE = f"http://127.0.0.1:{port}/api/v10"
     config = Config(knowledge_dir=knowledge_dir, cooldown_seconds=0)
     bot = QABot(config=config, engine=engines.pop(), sync_on_start=False)
     await bot.login("fake-token")
@@ -342,7 +339,6 @@ async def discord_scenarios(knowledge_dir: Path, engines: list[Any], asked: Sequ
     results["reload"] = stats
 
     await bot.close()
-    await runner.cleanup()
     return results
 
 
