@@ -155,12 +155,14 @@ def _read_engine(path: Path) -> Engine:
             if status == "problems":
                 raise KnowledgeError(payload)
             engine = _Reader(reader).value()
+        if not isinstance(engine, Engine):
+            raise TypeError(f"the reload process wrote a {type(engine).__name__}, not an Engine")
+        # Before the collector runs again: its next collection would walk the whole new engine,
+        # every object of it still young (0.1 s with the interpreter lock held at 100k papers).
+        freeze_engine(collect=False)
     finally:
         if was_enabled:
             gc.enable()
-    if not isinstance(engine, Engine):
-        raise TypeError(f"the reload process wrote a {type(engine).__name__}, not an Engine")
-    freeze_engine(collect=False)  # a full collection now would walk the whole new engine
     return engine
 
 
@@ -212,20 +214,21 @@ class _Writer:
             for name in names:
                 self.value(getattr(obj, name))
             return
-        items = list(obj.items()) if kind == "dict" else list(obj)
-        if not any(self._big(v) for item in items for v in (item if kind == "dict" else (item,))):
-            # Big but flat: slices of CHUNK items, each pickled whole.
+        items = list(obj.values()) if kind == "dict" else list(obj)
+        keys = list(obj) if kind == "dict" else []
+        if not any(self._big(v) for v in items):
+            # Big but flat: slices of CHUNK items, each pickled whole; a dict's as a slice of its
+            # keys and one of its values (pairs would be a million more objects in the memos).
             self.pickler.dump((_CHUNKS, kind, len(items)))
             for start in range(0, len(items), CHUNK):
-                self.pickler.dump(items[start : start + CHUNK])
+                end = start + CHUNK
+                self.pickler.dump((keys[start:end], items[start:end]) if keys else items[start:end])
             return
         self.pickler.dump((_CONTAINER, kind, len(items)))
-        for item in items:
+        for key, item in zip(keys or items, items, strict=True):
             if kind == "dict":
-                self.value(item[0])
-                self.value(item[1])
-            else:
-                self.value(item)
+                self.value(key)
+            self.value(item)
 
     def _big(self, obj: Any) -> bool:
         """Whether ``obj`` is worth cutting: a long container, or one holding something that is."""
@@ -271,15 +274,25 @@ class _Reader:
                 object.__setattr__(obj, name, self.value())  # frozen dataclasses too
             return obj
         _, kind, count = header
-        if tag == _CHUNKS:
-            items: list[Any] = []
-            while len(items) < count:
-                items += self.unpickler.load()
-        elif kind == "dict":
-            items = [(self.value(), self.value()) for _ in range(count)]
+        result: Any
+        if kind == "dict":
+            result = {}
+            if tag == _CHUNKS:
+                while len(result) < count:
+                    keys, values = self.unpickler.load()
+                    result.update(zip(keys, values, strict=True))
+            else:
+                for _ in range(count):
+                    key = self.value()
+                    result[key] = self.value()
         else:
-            items = [self.value() for _ in range(count)]
-        result = dict(items) if kind == "dict" else _BUILDERS[kind](items)
+            items: list[Any] = []
+            if tag == _CHUNKS:
+                while len(items) < count:
+                    items += self.unpickler.load()
+            else:
+                items = [self.value() for _ in range(count)]
+            result = _BUILDERS[kind](items)
         self.seen[slot] = result
         return result
 
