@@ -7,11 +7,13 @@ froze for 20 s and more. So:
 
 1. a child process (``python -m bot.reloader``) loads, validates and indexes the knowledge, and
    writes the engine, or the problems found, to a file in a private temporary folder;
-2. the bot reads that file back in a thread. The pickle stream is cut so that every
-   ``CHUNK`` items of a big container, and every record, pass through Python code, where the
-   interpreter hands the lock to the event loop; the cycle collector waits meanwhile;
+2. the bot reads that file back in a thread, one small pickle at a time (``CHUNK`` items of a
+   big container, ``ARRAY_CHUNK_BYTES`` of a big array), so the interpreter can hand the lock to
+   the event loop in between; the cycle collector waits meanwhile;
 3. the engine is then frozen out of the cycle collector's reach (``gc.freeze``: an engine is
-   immutable and holds no cycles, so collecting over it only costs lock time).
+   immutable and holds no cycles, so collecting over it only costs lock time);
+4. once no answer in flight uses the replaced engine, a background thread frees it a part at a
+   time (``retire_engine``).
 
 Only our own child writes that file, in a folder only this user can read, so unpickling it is
 safe. When the engine gets an on-disk cache, step 1 writes the cache and step 2 opens it:
@@ -36,12 +38,15 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any, BinaryIO
 
+import numpy as np
+
 from bot.core.engine import Engine, load_engine
 from bot.errors import KnowledgeError
 
 log = logging.getLogger(__name__)
 
 CHUNK = 2_000  # items of a long container unpickled between two chances for the loop to run
+ARRAY_CHUNK_BYTES = 4_000_000  # bytes of a big numpy array copied back at a time
 RETIRE_WAIT_SECONDS = 600.0  # answers in flight on a replaced engine end long before this
 _FEW = 64  # containers up to this size are freed whole
 
@@ -184,7 +189,7 @@ def write_engine(knowledge_dir: Path, out: BinaryIO) -> None:
 # The stream: one pickle per piece, all through one Pickler, so its memo keeps objects that are
 # reached twice (a paper in two tuples) one object on the other side too. A dataclass or a
 # container worth cutting is written as a header and then its parts; anything else whole.
-_OBJECT, _CONTAINER, _CHUNKS, _SEEN, _WHOLE = _TAGS = range(5)
+_OBJECT, _CONTAINER, _CHUNKS, _SEEN, _WHOLE, _ARRAY = _TAGS = range(6)
 _CONTAINERS = {dict: "dict", list: "list", tuple: "tuple", set: "set", frozenset: "frozenset"}
 _BUILDERS: dict[str, Any] = {"list": list, "tuple": tuple, "set": set, "frozenset": frozenset}
 
@@ -207,6 +212,12 @@ class _Writer:
             return
         self.seen[id(obj)] = len(self.seen)
         self.keep.append(obj)
+        if type(obj) is np.ndarray:  # big: copied back a slice of bytes at a time
+            data = memoryview(np.ascontiguousarray(obj)).cast("B")
+            self.pickler.dump((_ARRAY, obj.dtype.str, obj.shape))
+            for start in range(0, len(data), ARRAY_CHUNK_BYTES):
+                self.pickler.dump(bytes(data[start : start + ARRAY_CHUNK_BYTES]))
+            return
         kind = _CONTAINERS.get(type(obj))
         if kind is None:  # a dataclass
             names = [f.name for f in dataclasses.fields(obj)]
@@ -236,7 +247,9 @@ class _Writer:
         if known is not None:
             return known
         kind = type(obj)
-        if kind in _CONTAINERS:
+        if kind is np.ndarray:
+            big = obj.nbytes > ARRAY_CHUNK_BYTES and not obj.dtype.hasobject
+        elif kind in _CONTAINERS:
             values = obj.values() if kind is dict else obj
             big = len(obj) > CHUNK or any(self._big(v) for v in values)
         elif dataclasses.is_dataclass(obj) and not isinstance(obj, type):
@@ -266,6 +279,17 @@ class _Reader:
             return self.seen[header[1]]
         slot = len(self.seen)
         self.seen.append(None)
+        if tag == _ARRAY:
+            _, dtype, shape = header
+            array = np.empty(shape, dtype=np.dtype(dtype))
+            data = array.reshape(-1).view(np.uint8)
+            done = 0
+            while done < data.size:
+                piece = self.unpickler.load()
+                data[done : done + len(piece)] = np.frombuffer(piece, dtype=np.uint8)
+                done += len(piece)
+            self.seen[slot] = array
+            return array
         if tag == _OBJECT:
             _, cls, names = header
             obj = cls.__new__(cls)

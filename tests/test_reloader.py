@@ -8,6 +8,7 @@ import pickle
 from collections.abc import Iterator
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 from bot import reloader
@@ -32,9 +33,10 @@ def _roundtrip(knowledge: Path, tmp_path: Path) -> Engine:
 def test_engine_survives_the_trip_in_pieces(
     knowledge_dir: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """Cut into pieces of 7 items, the engine comes back whole: same answers, same records,
-    one object per record (shared references stay shared); no piece holds more than 7."""
+    """Cut into pieces of 7 items (arrays of 1000 bytes), the engine comes back whole: same
+    answers, records and arrays, one object per record (shared references stay shared)."""
     monkeypatch.setattr(reloader, "CHUNK", 7)
+    monkeypatch.setattr(reloader, "ARRAY_CHUNK_BYTES", 1000)
     loaded: list[object] = []
 
     class Counting(pickle.Unpickler):
@@ -55,6 +57,9 @@ def test_engine_survives_the_trip_in_pieces(
     assert engine.kb.paper(first.id) is first and engine.catalog.papers[0] is first
     chunks = [len(piece) for piece in loaded if isinstance(piece, list)]
     assert len(loaded) > 100 and max(chunks) == 7
+    assert max(len(piece) for piece in loaded if isinstance(piece, bytes)) == 1000
+    assert np.array_equal(engine.catalog.keys, local.catalog.keys)
+    assert np.array_equal(engine.catalog.word_names, local.catalog.word_names)
     assert gc.get_freeze_count() > 0  # read back, the engine is out of the collector's reach
 
 
