@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import logging
 import math
 import re
@@ -129,7 +128,7 @@ class AskCog(commands.Cog):
             return
         engine = self.bot.engine  # one snapshot: a /reload meanwhile does not mix two KBs
         async with message.channel.typing():
-            answer = await asyncio.to_thread(engine.ask, question)
+            answer = await self.bot.run_core(engine.ask, question)
         first, *rest = embeds.answer_messages(answer, notes=embeds.paper_notes(engine.kb, answer))
         none = discord.AllowedMentions.none()
         await message.reply(embeds=first, mention_author=False, allowed_mentions=none)
@@ -177,7 +176,7 @@ class AskCog(commands.Cog):
         # Answering may take longer than Discord's 3-second window: acknowledge first.
         await interaction.response.defer(thinking=True, ephemeral=ephemeral)
         engine = self.bot.engine
-        answer = await asyncio.to_thread(engine.ask, question)
+        answer = await self.bot.run_core(engine.ask, question)
         for message in embeds.answer_messages(answer, notes=embeds.paper_notes(engine.kb, answer)):
             await interaction.followup.send(
                 embeds=message, ephemeral=ephemeral, allowed_mentions=none

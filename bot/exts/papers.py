@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import logging
 from functools import partial
 from typing import TYPE_CHECKING, Any
@@ -69,7 +68,7 @@ class PapersCog(commands.Cog):
             )
             return
         # A query runs the retriever (tens of ms at 100k papers): keep it off the event loop.
-        found = await asyncio.to_thread(engine.filter_papers, year=year, topic=topic, query=query)
+        found = await self.bot.run_core(engine.filter_papers, year=year, topic=topic, query=query)
         heading = embeds.papers_heading(engine.kb.profile.name, year=year, topic=topic, query=query)
         if not found:
             filters = heading.partition(" — ")[2] or "the filters"
