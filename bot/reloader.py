@@ -28,6 +28,7 @@ import contextlib
 import dataclasses
 import gc
 import logging
+import os
 import pickle
 import shutil
 import sys
@@ -47,6 +48,7 @@ log = logging.getLogger(__name__)
 
 CHUNK = 2_000  # items of a long container unpickled between two chances for the loop to run
 ARRAY_CHUNK_BYTES = 4_000_000  # bytes of a big numpy array copied back at a time
+CHILD_NICENESS = 10  # how much lower the build's CPU priority is than the bot's
 RETIRE_WAIT_SECONDS = 600.0  # answers in flight on a replaced engine end long before this
 _FEW = 64  # containers up to this size are freed whole
 
@@ -327,6 +329,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("knowledge_dir", type=Path)
     parser.add_argument("out", type=Path)
     args = parser.parse_args(argv)
+    with contextlib.suppress(OSError):
+        os.nice(CHILD_NICENESS)  # background work: the bot serving questions comes first
     with args.out.open("wb") as out:
         write_engine(args.knowledge_dir, out)
     return 0
