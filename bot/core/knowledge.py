@@ -1,9 +1,10 @@
 """Load and validate a knowledge directory into an immutable ``KnowledgeBase``.
 
-``load_knowledge(dir)`` reads ``profile.yaml``, ``papers.yaml`` and ``posts.yaml`` with the strict
-reader (``bot.core.yamlio``), checks every rule of the schema (``bot.core.schema``), and either
-returns typed, frozen records or raises ``KnowledgeError`` carrying every problem of every file,
-each printed as ``path:line:col: what is wrong``.
+``load_knowledge(dir)`` reads ``profile.yaml``, ``papers.yaml`` and ``posts.yaml`` (and any
+``papers/*.yaml`` and ``posts/*.yaml``) with the strict reader (``bot.core.yamlio``), one record at
+a time, checks every rule of the schema (``bot.core.schema``), and either returns typed, frozen
+records or raises ``KnowledgeError`` carrying every problem of every file, each printed as
+``path:line:col: what is wrong``.
 """
 
 from __future__ import annotations
