@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import logging
 import math
 import re
@@ -147,7 +146,7 @@ class AskCog(commands.Cog):
             return
         engine = self.bot.engine  # one snapshot: a /reload meanwhile does not mix two KBs
         async with message.channel.typing():
-            answer = await asyncio.to_thread(engine.ask, question)
+            answer = await self.bot.run_core(engine.ask, question)
         view = log_answer(
             self.bot,
             answer,
@@ -219,7 +218,7 @@ class AskCog(commands.Cog):
         # Answering may take longer than Discord's 3-second window: acknowledge first.
         await interaction.response.defer(thinking=True, ephemeral=ephemeral)
         engine = self.bot.engine
-        answer = await asyncio.to_thread(engine.ask, question)
+        answer = await self.bot.run_core(engine.ask, question)
         view = log_answer(
             self.bot,
             answer,

@@ -8,10 +8,11 @@ replies are the smallest payloads discord.py 2.7.1 accepts; see ../shared/docs/d
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import itertools
 import json
 import re
-from collections.abc import Callable
+from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -220,6 +221,19 @@ async def _read_body(request: web.Request) -> tuple[Any, tuple[str, ...]]:
             await part.read()
             files.append(part.filename or "")
     return body, tuple(files)
+
+
+@contextlib.asynccontextmanager
+async def serving(server: FakeDiscord) -> AsyncIterator[str]:
+    """Serve ``server`` on 127.0.0.1 while the block runs; yield the base URL for Route.BASE."""
+    runner = web.AppRunner(server.app)
+    await runner.setup()
+    site = web.TCPSite(runner, "127.0.0.1", 0)
+    await site.start()
+    try:
+        yield f"http://127.0.0.1:{runner.addresses[0][1]}{API_PREFIX}"
+    finally:
+        await runner.cleanup()
 
 
 def _json(data: Any, *, status: int = 200) -> web.Response:
