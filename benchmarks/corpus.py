@@ -36,11 +36,11 @@ ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:  # run as a script from anywhere
     sys.path.insert(0, str(ROOT))
 
-from bot.build import dump_yaml, paper_record  # noqa: E402
 from bot.core import schema  # noqa: E402
 from bot.core.knowledge import load_knowledge  # noqa: E402
 from bot.core.models import KnowledgeBase, Paper  # noqa: E402
 from bot.core.text import split_sentences  # noqa: E402
+from bot.writer import dump_yaml, paper_record  # noqa: E402
 
 VERSION = 1  # bump when the generated papers change, so cached folders are rebuilt
 CHUNK = 5_000  # papers per file under papers/
