@@ -40,6 +40,7 @@ _KEYS = (
     "database",
     "log_questions",
     "retention_days",
+    "answer_replies",
 )
 
 
@@ -66,6 +67,8 @@ class Config:
     database: Path = DEFAULT_DATABASE
     log_questions: bool = True
     retention_days: int = 90
+    # Answer a reply to one of the bot's answers as a follow-up of that answer's conversation.
+    answer_replies: bool = True
 
     @property
     def needs_message_content(self) -> bool:
@@ -138,6 +141,7 @@ def parse_config(data: Any, *, display_path: str, base_dir: Path) -> Config:
         "answer_every_message",
         "ask_private_by_default",
         "watch_knowledge",
+        "answer_replies",
     ):
         values[key] = checker.boolean(m, key, required=False)
     for key in ("channels", "admin_users", "admin_roles"):
