@@ -30,6 +30,7 @@ from bot.core.models import (
 from bot.core.query import Cue, Intent, Query
 from bot.core.retrieval import PROFILE_ID, Candidate, Retrieval, Retriever
 from bot.core.sentences import answers_unit, pick_sentences, sentence_terms
+from bot.core.smalltalk import SmallTalk
 from bot.core.structured import PaperList, PostList, StructuredMatcher, fact_topic
 from bot.core.text import normalize, render_latex, split_sentences, stem, tokenize
 from bot.core.tuning import TUNING, Tuning
@@ -123,6 +124,17 @@ class Answerer:
         return f"{self.kb.profile.name}'s"
 
     # --- declines ----------------------------------------------------------------------------
+
+    def small_talk(self, question: str, kind: SmallTalk) -> Answer:
+        """A short friendly reply to thanks, a greeting or an acknowledgement; it cites nothing."""
+        name = self.kb.profile.name
+        text = {
+            SmallTalk.THANKS: f"You're welcome! Ask me anything else about {name}'s research.",
+            SmallTalk.GREETING: f"Hi! {covers(self.kb.profile)}",
+            SmallTalk.GOODBYE: f"Bye! Ask me about {name}'s research any time.",
+            SmallTalk.ACKNOWLEDGEMENT: f"Anything else? Ask me about {name}'s research.",
+        }[kind]
+        return Answer(question=question, text=text, citations=(), declined=True, confidence=None)
 
     def decline(
         self, query: Query, *, reason: str = "", suggestions: tuple[str, ...] = ()

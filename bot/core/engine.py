@@ -13,6 +13,7 @@ from bot.core.conversation import read_in_context, with_focus
 from bot.core.models import Answer, KnowledgeBase, Paper, Post, Turn
 from bot.core.query import Query
 from bot.core.retrieval import ALL_LAYERS, Layers, Retriever
+from bot.core.smalltalk import small_talk
 from bot.core.structured import StructuredMatcher
 from bot.core.text import content_words
 
@@ -50,6 +51,9 @@ class Engine:
         follow-up ("who wrote it?") is read in their light and the answer says how
         (``Answer.resolved``); a question with its own topic ignores them.
         """
+        kind = small_talk(question)
+        if kind is not None:  # "thanks!" is neither a question nor a follow-up
+            return self.answerer.small_talk(question, kind)
         reading = read_in_context(
             question,
             history,
