@@ -214,8 +214,10 @@ def _describes(word: str, kb: KnowledgeBase, doc_id: str) -> bool:
         return True
     paper = kb.paper(doc_id)
     key = alias_key(word)
-    return paper is not None and len(key) >= 3 and any(
-        key in alias_key(name) for name in (*paper.aliases, *title_names(paper.title))
+    return (
+        paper is not None
+        and len(key) >= 3
+        and any(key in alias_key(name) for name in (*paper.aliases, *title_names(paper.title)))
     )
 
 
