@@ -90,6 +90,9 @@ class Answerer:
             return self.decline(query, reason=f"Ask me a question about {name}'s work.")
         if query.intent is Intent.PROFILE:
             return self._profile_answer(query)
+        work = self._work_asked(query)
+        if work is not None:
+            return self._work_answer(query, work)
         if query.intent is Intent.PAPER_FACT:
             answer = self._fact_answer(query)
             if answer is not None:
@@ -205,6 +208,35 @@ class Answerer:
         return self._compose(
             query, [source], intro=_PROFILE_INTROS[aspect].format(name=profile.name)
         )
+
+    def _work_asked(self, query: Query) -> str | None:
+        """The work of his bio that is all a question asks about ("did he work on RoBERTa?"),
+        when no paper has its name: only the profile says anything about it."""
+        if query.named != {PROFILE_ID} or query.intent not in (Intent.TOPIC, Intent.PAPER_FACT):
+            return None
+        asked = {w.surface for w in query.words}
+        if not asked:
+            return None
+        for work in self.kb.profile.works:
+            if asked <= set(tokenize(normalize(work))):
+                return work
+        return None
+
+    def _work_answer(self, query: Query, work: str) -> Answer:
+        profile = self.kb.profile
+        said = [s for s in split_sentences(profile.bio) if normalize(work) in normalize(s)]
+        source = _Source(
+            "profile",
+            PROFILE_ID,
+            profile_title(profile),
+            None,
+            profile.url,
+            profile_text(profile),
+            tuple(said or [profile.bio]),
+            1.0,
+        )
+        intro = _PROFILE_INTROS["work"].format(name=profile.name, work=work)
+        return self._compose(query, [source], intro=intro)
 
     # --- one paper's record ------------------------------------------------------------------
 
@@ -701,6 +733,7 @@ def profile_text(profile: Profile) -> str:
 
 
 _PROFILE_INTROS = {
+    "work": "{work}, in {name}'s own words on the X profile (not a paper in this knowledge base):",
     "location": "Where {name} is based, from the X profile:",
     "joined": "When {name} joined X, from the profile:",
     "handle": "{name}'s account on X:",

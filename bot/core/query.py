@@ -184,7 +184,8 @@ class IntentTable:
                 ),
                 _rx(
                     rf"^\W*(who is|whos|who's)( {person})+\W*$"
-                    r"|\b(he|his|she|her) (known|famous)\b|\b(his|her|x|twitter|profile) bio\b"
+                    rf"|\b(he|his|she|her|{person}) (known|famous)\b"
+                    r"|\b(his|her|x|twitter|profile) bio\b"
                     rf"|tell me about( {person})+\W*$|\bwhat does (he|she) do\b"
                     r"|\b(his|he|her|she) (current )?(role|job|position|title)\b"
                     r"|\bblame\w*\b|\bdescribe (himself|him|herself|her)\b|\bprofile\b"

@@ -46,7 +46,8 @@ CHAT_STOPWORDS = frozenset(
     seem seems seemed happen happens happened become becomes became turn turns turned help helps
     helped ever still already even also again anyway around away back enough instead almost
     often always never sometimes usually ones someone anybody somebody everyone whatever
-    whichever thoughts opinion opinions believe believes reckon feel feels
+    whichever thoughts opinion opinions believe believes reckon feel feels known famous actually
+    really
     """.split()  # noqa: SIM905 - a word list reads better as text
 )
 DOMAIN_STOPWORDS = frozenset(

@@ -421,3 +421,17 @@ def test_co_author_papers_on_a_subject(engine: Engine) -> None:
         paper = engine.kb.paper(citation.id)
         assert paper is not None and "Sewon Min" in paper.authors
         assert "context" in paper.abstract.lower()
+
+
+@pytest.mark.parametrize("question", ["did he work on roberta?", "tell me about cicero", "roberta"])
+def test_a_work_only_the_bio_names_is_answered_from_the_bio(engine: Engine, question: str) -> None:
+    """RoBERTa and Cicero are no papers here: his own bio line is what the knowledge says."""
+    answer = engine.ask(question)
+    assert [c.id for c in answer.citations] == ["profile"]
+    assert "not a paper in this knowledge base" in answer.intro
+    assert answer.text.startswith("Partially to blame for things like the Cicero Diplomacy bot")
+
+
+def test_known_for_asks_for_the_bio_or_the_definition(engine: Engine) -> None:
+    assert engine.ask("what is mike lewis known for").citations[0].id == "profile"
+    assert engine.ask("what is BART known for").citations[0].id == "1910.13461"

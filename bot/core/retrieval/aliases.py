@@ -84,10 +84,16 @@ class AliasLayer:
                     acronyms.setdefault(alias, set()).add(paper.id)
                 elif len(key) >= 2:
                     aliases.setdefault(key, set()).add(paper.id)
+        said = {w.casefold() for text in raw for w in _CASED_WORD_RE.findall(text)}
         for work in kb.profile.works:
-            key = alias_key(work)
-            if len(key) >= 2:
-                aliases.setdefault(key, set()).add(PROFILE_ID)
+            # The work, and a proper name in it found nowhere else ("Cicero" of "Cicero
+            # Diplomacy bot"): either names the profile, the one place that knows the work.
+            proper = [w for w in _CASED_WORD_RE.findall(work) if w[:1].isupper()]
+            names = [work, *(w for w in proper if w.casefold() not in said)]
+            for name in names:
+                key = alias_key(name)
+                if len(key) >= 2:
+                    aliases.setdefault(key, set()).add(PROFILE_ID)
         titles: dict[str, set[str]] = {}
         for paper in kb.papers:
             key = alias_key(paper.title)
