@@ -247,14 +247,16 @@ class Answerer:
             return self._post_fact_answer(query, post)
         paper = self._named_paper(query)
         score = 1.0
+        confidence: Confidence = "high"
         if paper is None:
             topic = self.retriever.parse(fact_topic(query))
             retrieval = self.retriever.retrieve(topic)
             top = retrieval.top
             paper = self.kb.paper(top.doc_id) if top is not None else None
-            if retrieval.confidence != "high" or paper is None:
+            if retrieval.confidence is None or paper is None:
                 return None
             score = top.score if top is not None else 1.0
+            confidence = retrieval.confidence  # "low": a tentative answer, saying so
         lines = paper_record_lines(paper)
         wanted = [
             line
@@ -272,7 +274,7 @@ class Answerer:
             wanted.append(next(line for line in lines if line.startswith(_FACT_LINES["date"])))
             intro = f"No venue is recorded for “{title}”; it first appeared on arXiv:"
         source = _paper_source(paper, sentences=tuple(wanted), score=score)
-        return self._compose(query, [source], intro=intro)
+        return self._compose(query, [source], intro=intro, confidence=confidence)
 
     def _post_fact_answer(self, query: Query, post: Post) -> Answer:
         """When a post was written and where it is (a follow-up about one of his posts)."""

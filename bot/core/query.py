@@ -199,6 +199,8 @@ class IntentTable:
                     r"\bvs\.?\b|\bversus\b|\bcompared? (to|with)\b|\bcompare\b|\bdifferen\w+\b"
                     r"|\bdiffers?\b|\bdiff\b|\bwhich came first\b|\bsame (thing|idea) as\b"
                 ),
+                # "who co-wrote the paper on X vs Y" asks for authors, not a comparison.
+                unless=_rx(r"^\W*who (else )?(co-?)?(wrote|write|authored)\b"),
             ),
             # --- one paper's record ------------------------------------------------------
             IntentRule(
@@ -222,6 +224,7 @@ class IntentTable:
                     r"\b(which|what) (venue|conference|journal)\b"
                     r"|\bwhere\b.*\b(publish\w*|appear\w*|present\w*|accepted|come out|came out)\b"
                     r"|\bpublished (at|in) what\b|\bvenue\b|\bwhich conf\b|^\W*conf(erence)?\W*$"
+                    r"|\bjournal\b|\bwhere did (it|that|this) (end up|land)\b"
                 ),
                 unless=posts,
             ),
@@ -239,7 +242,11 @@ class IntentTable:
             IntentRule(
                 Intent.PAPER_FACT,
                 "link",
-                _rx(r"\b(link|url|pdf|arxiv (id|link|page))\b"),
+                # "link?", "the link", "link to it", "url pls"; not "the 'weakest link'".
+                _rx(
+                    r"\b(url|pdf|arxiv (id|link|page))\b|\b(the|a|its|paper'?s?|arxiv) link\b"
+                    r"|\blink (to|for|of|please|pls)\b|^\W*link\b|\blink\W*$"
+                ),
                 unless=posts,
             ),
             # --- his posts ---------------------------------------------------------------

@@ -28,6 +28,10 @@ INTENTS = [
     ("what day did the attention sinks paper hit arxiv?", Intent.PAPER_FACT, ("date",)),
     ("when and where did mbart come out", Intent.PAPER_FACT, ("venue", "date")),
     ("link to the lima paper pls", Intent.PAPER_FACT, ("link",)),
+    ("BART link", Intent.PAPER_FACT, ("link",)),
+    ("LegoNN ended up in a journal, right? which one?", Intent.PAPER_FACT, ("venue",)),
+    ("who co-wrote the paper on multitask training vs drift", Intent.PAPER_FACT, ("authors",)),
+    ("what is mike lewis known for", Intent.PROFILE, ("bio",)),
     ("kNN-LM vs kNN-MT", Intent.COMPARE, ("both",)),
     ("what's the difference between BTM and BTS", Intent.COMPARE, ("both",)),
     ("what did he say about peer review?", Intent.OPINION, ("posts",)),
@@ -50,6 +54,7 @@ def test_intent_table(engine: Engine, question: str, intent: Intent, aspects: tu
         "who did the follow-up on contrastive decoding with him",  # "follow-up", not followers
         "what did he post when Llama 3 came out?",  # about a post, not a paper's date
         "where are the posts about Diplomacy?",  # not his location
+        "what is the 'weakest link' in CrossEval?",  # a phrase, not a request for the URL
     ],
 )
 def test_intent_table_does_not_misread(engine: Engine, question: str) -> None:
