@@ -11,6 +11,7 @@ from rapidfuzz import fuzz, process, utils
 from bot.core.answer import answer_question
 from bot.core.models import Answer, KnowledgeBase, Paper, Post, Turn
 from bot.core.retrieval import Retriever, alias_key
+from bot.core.sanitize import clean_text
 from bot.core.structured import StructuredMatcher
 from bot.core.text import content_words
 
@@ -51,8 +52,11 @@ class Engine:
     def ask(self, question: str, *, history: Sequence[Turn] = ()) -> Answer:
         """Answer ``question`` with citations, or decline; never raises on any string.
 
-        ``history`` holds the earlier turns of the same conversation, oldest first.
+        ``history`` holds the earlier turns of the same conversation, oldest first. Invisible,
+        control and bidi characters are removed first, so "B\u200bART" is BART, and the
+        answer echoes the question as it was understood.
         """
+        question = clean_text(question)
         return answer_question(
             question, kb=self.kb, retriever=self.retriever, structured=self.structured
         )
@@ -64,7 +68,7 @@ class Engine:
         long title cannot dilute a short name: an exact alias ("BART") first, then names with a
         word starting with the query, then fuzzy matches ("strreaming"); newest first on ties.
         """
-        return [paper for paper, _ in self._ranked_papers(query)[: max(limit, 0)]]
+        return [paper for paper, _ in self._ranked_papers(clean_text(query))[: max(limit, 0)]]
 
     def resolve_paper(self, text: str) -> Paper | None:
         """The paper ``text`` names (an arXiv id, an alias, or close to a title), or None.
@@ -72,7 +76,8 @@ class Engine:
         Stricter than ``find_papers``: a value typed into /paper must name one paper, not merely
         resemble some title.
         """
-        by_id = self.kb.paper(text.strip())
+        text = clean_text(text)
+        by_id = self.kb.paper(text)
         if by_id is not None:
             return by_id
         exact = self._alias_papers(text)
@@ -141,7 +146,8 @@ class Engine:
             for p in self.kb.papers_newest_first()
             if (year is None or p.year == year) and (topic is None or topic in p.topics)
         ]
-        if query and query.strip():
+        query = clean_text(query) if query else None
+        if query:
             wanted = self._matching_ids(query)
             papers = [p for p in papers if p.id in wanted]
         return papers
