@@ -17,8 +17,10 @@ from typing import Any, TypeVar
 
 from bot.core import schema
 from bot.core.models import KnowledgeBase, Paper, Post, Profile, QuotedPost, Thread
+from bot.core.sanitize import quoted as quote
 from bot.core.yamlio import (
     Checker,
+    FieldLimits,
     Mark,
     MarkedDict,
     MarkedList,
@@ -29,6 +31,13 @@ from bot.core.yamlio import (
 from bot.errors import KnowledgeError, Problem
 
 _R = TypeVar("_R")
+_LIMITS = FieldLimits(
+    lengths=schema.MAX_LENGTH,
+    items=schema.MAX_ITEMS,
+    default_length=schema.DEFAULT_MAX_LENGTH,
+    default_items=schema.DEFAULT_MAX_ITEMS,
+)
+_LABEL_ID_LIMIT = 40  # longer ids are certainly wrong (and reported): name the record by index
 
 
 @dataclass(frozen=True, slots=True)
@@ -82,9 +91,11 @@ def load_knowledge(
 
     def read(name: str) -> tuple[Any, Checker]:
         path_shown = f"{shown.rstrip('/')}/{name}"
-        data, found = read_yaml(directory / name, display_path=path_shown, max_bytes=max_bytes)
+        data, found = read_yaml(
+            directory / name, display_path=path_shown, max_bytes=max_bytes, inside=directory
+        )
         problems.extend(found)
-        return data, Checker(path_shown)
+        return data, Checker(path_shown, limits=_LIMITS)
 
     data, check = read(schema.PROFILE_FILE)
     profile = None
@@ -143,7 +154,8 @@ def _records(
                 path, mark = first
                 check.problem(
                     record.value_marks["id"],
-                    f"duplicate id {record_id!r} (first used at {path}:{mark.line}:{mark.col})",
+                    f"duplicate id {quote(record_id)} "
+                    f"(first used at {path}:{mark.line}:{mark.col})",
                 )
                 item = None
             else:
@@ -154,6 +166,13 @@ def _records(
 
 
 # --- field checks shared by the record kinds ---------------------------------------------------
+
+
+def _record_label(kind: str, raw_id: Any, index: int) -> str:
+    """How messages name a record: by its id, or by position when the id is missing or absurd."""
+    if isinstance(raw_id, str) and raw_id and len(raw_id) <= _LABEL_ID_LIMIT:
+        return f"{kind} {raw_id}"
+    return f"{kind}s[{index}]"
 
 
 def _date(
@@ -172,7 +191,7 @@ def _date(
                 break
             return value
     wanted = "YYYY-MM-DD or YYYY-MM" if month_ok else "YYYY-MM-DD"
-    check.problem(m.value_marks[key], f"{where}: {key} must be {wanted}, got {value!r}")
+    check.problem(m.value_marks[key], f"{where}: {key} must be {wanted}, got {quote(value)}")
     return None
 
 
@@ -182,7 +201,7 @@ def _month(m: MarkedDict, key: str, check: Checker, *, where: str) -> str | None
         return None
     if schema.MONTH_RE.match(value) and 1 <= int(value[5:]) <= 12:
         return value
-    check.problem(m.value_marks[key], f"{where}: {key} must be YYYY-MM, got {value!r}")
+    check.problem(m.value_marks[key], f"{where}: {key} must be YYYY-MM, got {quote(value)}")
     return None
 
 
@@ -192,7 +211,8 @@ def _handle(
     value = check.string(m, key, where=where, required=required)
     if value is not None and not schema.HANDLE_RE.match(value):
         check.problem(
-            m.value_marks[key], f"{where}: {key} must be an X handle like '@name', got {value!r}"
+            m.value_marks[key],
+            f"{where}: {key} must be an X handle like '@name', got {quote(value)}",
         )
         return None
     return value
@@ -246,14 +266,14 @@ def _profile(data: Any, check: Checker) -> Profile | None:
 
 def _paper(m: MarkedDict, check: Checker, index: int) -> Paper | None:
     raw_id = m.get("id")
-    where = f"paper {raw_id}" if isinstance(raw_id, str) and raw_id else f"papers[{index}]"
+    where = _record_label("paper", raw_id, index)
     check.keys(m, allowed=schema.PAPER_KEYS, required=schema.PAPER_REQUIRED, where=where)
     before = len(check.problems)
     paper_id = check.string(m, "id", where=where)
     if paper_id is not None and not schema.ARXIV_ID_RE.match(paper_id):
         check.problem(
             m.value_marks["id"],
-            f"{where}: id must be an arXiv id like '2305.07185', got {paper_id!r}",
+            f"{where}: id must be an arXiv id like '2305.07185', got {quote(paper_id)}",
         )
         paper_id = None
     title = check.string(m, "title", where=where)
@@ -266,7 +286,7 @@ def _paper(m: MarkedDict, check: Checker, index: int) -> Paper | None:
     if url is not None and paper_id is not None and url != schema.ARXIV_URL_PREFIX + paper_id:
         check.problem(
             m.value_marks["url"],
-            f"{where}: url must be {schema.ARXIV_URL_PREFIX + paper_id!r}, got {url!r}",
+            f"{where}: url must be {schema.ARXIV_URL_PREFIX + paper_id!r}, got {quote(url)}",
         )
     abstract = check.string(m, "abstract", where=where)
     aliases = _strings(m, "aliases", check, where=where, required=False)
@@ -303,7 +323,7 @@ def _topics(m: MarkedDict, check: Checker, *, where: str) -> tuple[str, ...]:
             good.append(topic)
             continue
         hint = did_you_mean(topic, schema.TOPICS) or " (see TOPICS in bot/core/schema.py)"
-        check.problem(mark, f"{where}: unknown topic {topic!r}{hint}")
+        check.problem(mark, f"{where}: unknown topic {quote(topic)}{hint}")
     return tuple(good)
 
 
@@ -324,7 +344,7 @@ def _string_items(m: MarkedDict, key: str) -> list[tuple[str, Mark]]:
 
 def _post(m: MarkedDict, check: Checker, index: int) -> Post | None:
     raw_id = m.get("id")
-    where = f"post {raw_id}" if isinstance(raw_id, str) and raw_id else f"posts[{index}]"
+    where = _record_label("post", raw_id, index)
     check.keys(m, allowed=schema.POST_KEYS, required=schema.POST_REQUIRED, where=where)
     before = len(check.problems)
     post_id = check.string(m, "id", where=where)
@@ -334,7 +354,7 @@ def _post(m: MarkedDict, check: Checker, index: int) -> Post | None:
         if match is None:
             check.problem(
                 m.value_marks["id"],
-                f"{where}: id must be '<date>-<n>' like '2022-11-22-1', got {post_id!r}",
+                f"{where}: id must be '<date>-<n>' like '2022-11-22-1', got {quote(post_id)}",
             )
         elif date is not None and match.group(1) != date:
             check.problem(
@@ -418,7 +438,7 @@ def _links(m: MarkedDict, check: Checker, *, where: str) -> tuple[str, ...]:
             check.problem(
                 mark,
                 f"{where}: a link must be as displayed (no spaces) or an https:// URL, "
-                f"got {link!r}",
+                f"got {quote(link)}",
             )
             continue
         good.append(link)

@@ -5,7 +5,7 @@ every input file reports problems the same way: ``path:line:col: what is wrong``
 
 API
 ---
-``read_yaml(path, *, display_path=None, max_bytes=DEFAULT_MAX_BYTES) -> (data, problems)``
+``read_yaml(path, *, display_path=None, max_bytes=..., inside=None) -> (data, problems)``
     Read one YAML file. ``data`` is ``None`` when the file is missing, too large, not UTF-8, empty
     or not valid YAML (the reason is in ``problems``). Otherwise mappings are ``MarkedDict`` and
     sequences ``MarkedList``; scalars are plain Python values (``str``, ``int``, ``float``,
@@ -13,7 +13,8 @@ API
     checkers can reject an unquoted date or a YAML-1.1 boolean where a string is meant. Duplicate
     keys inside a mapping (PyYAML silently keeps the last one) are reported; the first value is
     kept. Only the safe loader's tags are constructed: anything else is a problem, never an object.
-    ``display_path`` is the path shown in problems (default: ``str(path)``).
+    ``display_path`` is the path shown in problems (default: ``str(path)``). With ``inside``
+    (a directory), a file whose real path lies outside it (a symbolic link out) is refused.
 
 ``parse_yaml(text, *, display_path) -> (data, problems)``
     The same for a string already in memory (tests, or a file read elsewhere).
@@ -23,7 +24,8 @@ API
 ``MarkedList`` (a ``list``) carries ``mark``, ``item_marks[i]`` and ``raw_items[i]``.
 ``Mark(line, col)`` is 1-based.
 
-``Checker(display_path)`` collects ``Problem``\\ s while reading fields out of marked data:
+``Checker(display_path, *, limits=None)`` collects ``Problem``\\ s while reading fields out of
+marked data, and with ``FieldLimits`` caps the length of each string and the items of each list:
     ``problem(mark, message)``; ``mapping(value, mark, where=...)``;
     ``keys(m, allowed=..., required=..., where=...)`` (unknown keys with a rapidfuzz "did you mean",
     missing required keys); ``string(m, key, where=..., required=True, allow_empty=False)``;
@@ -41,6 +43,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, NamedTuple
 from urllib.parse import urlsplit
@@ -48,9 +51,14 @@ from urllib.parse import urlsplit
 import yaml
 from rapidfuzz import fuzz, process, utils
 
+from bot.core.sanitize import QUOTE_LIMIT, quoted
 from bot.errors import Problem
 
 DEFAULT_MAX_BYTES = 2_000_000  # far above any real knowledge or config file; stops runaway input
+OUTSIDE_LINK = (
+    "is a symbolic link to a file outside the knowledge folder, which is refused; "
+    "copy the file into the folder instead"
+)
 
 _MAP_TAG = "tag:yaml.org,2002:map"
 _SEQ_TAG = "tag:yaml.org,2002:seq"
@@ -95,13 +103,23 @@ class MarkedList(list[Any]):
 
 
 def read_yaml(
-    path: Path, *, display_path: str | None = None, max_bytes: int = DEFAULT_MAX_BYTES
+    path: Path,
+    *,
+    display_path: str | None = None,
+    max_bytes: int = DEFAULT_MAX_BYTES,
+    inside: Path | None = None,
 ) -> tuple[Any, list[Problem]]:
-    """Read one YAML file strictly; return its marked data (or None) and every problem found."""
+    """Read one YAML file strictly; return its marked data (or None) and every problem found.
+
+    With ``inside``, a file that resolves (through symbolic links) outside that directory is
+    refused unread: a link to ``/etc/passwd`` must not become the bot's knowledge.
+    """
     shown = display_path if display_path is not None else str(path)
     try:
         if not path.exists():
             return None, [Problem(shown, None, None, "file not found")]
+        if inside is not None and not path.resolve().is_relative_to(inside.resolve()):
+            return None, [Problem(shown, None, None, OUTSIDE_LINK)]
         if not path.is_file():
             return None, [Problem(shown, None, None, "not a regular file")]
         size = path.stat().st_size
@@ -195,11 +213,11 @@ class _Builder:
     def _build(self, node: yaml.Node) -> Any:
         if isinstance(node, yaml.MappingNode):
             if node.tag != _MAP_TAG:
-                self._problem(_mark(node), f"unsupported YAML tag {node.tag!r}")
+                self._problem(_mark(node), f"unsupported YAML tag {quoted(node.tag)}")
             return self._mapping(node)
         if isinstance(node, yaml.SequenceNode):
             if node.tag != _SEQ_TAG:
-                self._problem(_mark(node), f"unsupported YAML tag {node.tag!r}")
+                self._problem(_mark(node), f"unsupported YAML tag {quoted(node.tag)}")
             return self._sequence(node)
         return self._scalar(node)
 
@@ -226,7 +244,7 @@ class _Builder:
             if key in result:
                 first = result.key_marks[key]
                 self._problem(
-                    key_mark, f"duplicate key {key!r} (first defined at line {first.line})"
+                    key_mark, f"duplicate key {quoted(key)} (first defined at line {first.line})"
                 )
                 continue
             result[key] = self.build(value_node)
@@ -245,8 +263,15 @@ class _Builder:
 
 
 def describe(value: Any, raw: str | None = None) -> str:
-    """Describe a loaded YAML value for an error message, naming YAML's surprising conversions."""
+    """Describe a loaded YAML value for an error message, naming YAML's surprising conversions.
+
+    Only the first ``QUOTE_LIMIT`` characters of a value are quoted (see ``quoted``).
+    """
+    if isinstance(value, str):
+        return quoted(value)
     shown = raw if raw is not None else str(value)
+    if len(shown) > QUOTE_LIMIT:
+        shown = f"{shown[:QUOTE_LIMIT]}…"
     if isinstance(value, bool):
         return f"the YAML boolean {shown} (quote it if you mean the text: '{shown}')"
     if isinstance(value, dt.date):  # datetime is a date too
@@ -259,8 +284,6 @@ def describe(value: Any, raw: str | None = None) -> str:
         return "a mapping"
     if isinstance(value, list):
         return "a list"
-    if isinstance(value, str):
-        return repr(value)
     return f"a {type(value).__name__}"
 
 
@@ -286,12 +309,45 @@ def _label(where: str, key: str) -> str:
     return f"{where}: {key}" if where else key
 
 
+@dataclass(frozen=True, slots=True)
+class FieldLimits:
+    """Size caps a ``Checker`` enforces by key name: characters per string, items per list.
+
+    For a list key, ``lengths`` caps each item. A key absent from a table gets the default
+    (None: no cap).
+    """
+
+    lengths: Mapping[str, int]
+    items: Mapping[str, int]
+    default_length: int | None = None
+    default_items: int | None = None
+
+    def length(self, key: str) -> int | None:
+        """The most characters a string at ``key`` (or each item of a list there) may have."""
+        return self.lengths.get(key, self.default_length)
+
+    def count(self, key: str) -> int | None:
+        """The most items the list at ``key`` may hold."""
+        return self.items.get(key, self.default_items)
+
+
 class Checker:
     """Read typed fields out of marked YAML data, collecting every problem instead of raising."""
 
-    def __init__(self, display_path: str) -> None:
+    def __init__(self, display_path: str, *, limits: FieldLimits | None = None) -> None:
         self.path = display_path
         self.problems: list[Problem] = []
+        self.limits = limits
+
+    def _too_long(self, mark: Mark, label: str, key: str, value: str) -> bool:
+        """Report ``value`` if longer than the cap for ``key``; True when it was."""
+        limit = self.limits.length(key) if self.limits is not None else None
+        if limit is None or len(value) <= limit:
+            return False
+        self.problem(
+            mark, f"{label} is {len(value):,} characters long; at most {limit:,} are allowed"
+        )
+        return True
 
     def problem(self, mark: Mark | None, message: str) -> None:
         """Record one problem at ``mark`` (None: the file as a whole)."""
@@ -328,7 +384,7 @@ class Checker:
             if key not in allowed:
                 self.problem(
                     m.key_marks[key],
-                    f"{_label(where, 'unknown key')} {key!r}{did_you_mean(key, allowed)}",
+                    f"{_label(where, 'unknown key')} {quoted(key)}{did_you_mean(key, allowed)}",
                 )
         for key in required:
             if key not in m:
@@ -361,6 +417,8 @@ class Checker:
         if not allow_empty and not value.strip():
             self.problem(m.value_marks[key], f"{_label(where, key)} must not be empty")
             return None
+        if self._too_long(m.value_marks[key], _label(where, key), key, value):
+            return None
         return value
 
     def url(self, m: MarkedDict, key: str, *, where: str = "", required: bool = True) -> str | None:
@@ -370,7 +428,8 @@ class Checker:
             return None
         if not is_https_url(value):
             self.problem(
-                m.value_marks[key], f"{_label(where, key)} must be an https:// URL, got {value!r}"
+                m.value_marks[key],
+                f"{_label(where, key)} must be an https:// URL, got {quoted(value)}",
             )
             return None
         return value
@@ -429,6 +488,13 @@ class Checker:
         items = self.sequence(m[key], m.value_marks[key], where=_label(where, key))
         if items is None:
             return None
+        most = self.limits.count(key) if self.limits is not None else None
+        if most is not None and len(items) > most:
+            self.problem(
+                m.value_marks[key],
+                f"{_label(where, key)} has {len(items):,} items; at most {most:,} are allowed",
+            )
+            return None
         result: list[str] = []
         for i, item in enumerate(items):
             label = f"{_label(where, key)}[{i}]"
@@ -439,7 +505,7 @@ class Checker:
                 )
             elif not item.strip():
                 self.problem(items.item_marks[i], f"{label} must not be empty")
-            else:
+            elif not self._too_long(items.item_marks[i], label, key, item):
                 result.append(item)
         return result
 
