@@ -7,6 +7,7 @@ bad config) print ``error: ...`` to stderr and exit non-zero, never with a trace
 from __future__ import annotations
 
 import argparse
+import io
 import json
 import os
 import sys
@@ -103,6 +104,7 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: Sequence[str] | None = None) -> int:
     """Run one command and return its exit code."""
     args = build_parser().parse_args(argv)
+    _use_utf8_streams()
     try:
         return int(args.handler(args))
     except BotError as exc:
@@ -116,6 +118,26 @@ def main(argv: Sequence[str] | None = None) -> int:
         # interpreter's final flush does not raise again (the recipe in Python's signal docs).
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
         return 141
+
+
+def _use_utf8_streams() -> None:
+    """Read and write UTF-8 whatever the locale; undecodable input bytes become U+FFFD.
+
+    Other tools pipe UTF-8 into ``ask -`` and parse its JSON lines, which must be UTF-8 (RFC
+    8259). With the default locale Python would pass bad bytes through as surrogates and write
+    them back raw; with ``PYTHONIOENCODING=utf-8`` it would raise instead.
+    """
+    for stream, errors in ((sys.stdin, "replace"), (sys.stdout, "replace")):
+        if isinstance(stream, io.TextIOWrapper):  # not a StringIO put there by a test
+            stream.reconfigure(encoding="utf-8", errors=errors)
+
+
+def text_argument(value: str) -> str:
+    """A free-text command-line argument with undecodable bytes as U+FFFD.
+
+    Python hands such bytes over as lone surrogates (PEP 383), which no UTF-8 output can hold.
+    """
+    return os.fsencode(value).decode("utf-8", errors="replace")
 
 
 # --- knowledge (issue 3) ---------------------------------------------------------------------
@@ -163,10 +185,11 @@ def _cmd_build_knowledge(args: argparse.Namespace) -> int:
 def _cmd_ask(args: argparse.Namespace) -> int:
     from bot.core.engine import load_engine
 
-    if args.question != "-" and not args.question.strip():
+    question = text_argument(args.question)
+    if question != "-" and not question.strip():
         raise BotError("the question is empty; pass a question or '-' to read stdin")
     engine = load_engine(args.knowledge)
-    questions = _stdin_questions() if args.question == "-" else iter([args.question])
+    questions = _stdin_questions() if question == "-" else iter([question])
     for question in questions:
         answer = engine.ask(question)
         if args.json:
