@@ -19,6 +19,8 @@ from bot.client import place_allowed
 
 if TYPE_CHECKING:
     from bot.client import QABot
+    from bot.core.engine import Engine
+    from bot.core.models import Answer
 
 log = logging.getLogger(__name__)
 
@@ -58,6 +60,15 @@ def clean_question(text: str) -> str:
     It is never part of the question, and left in it only distracts the retriever.
     """
     return " ".join(_MARKUP.sub(" ", text).split())
+
+
+def answer_as_messages(engine: Engine, question: str) -> tuple[Answer, list[list[discord.Embed]]]:
+    """Answer ``question`` and lay the answer out as messages: blocking work for a thread.
+
+    Both steps grow with the knowledge and the answer, so neither may run on the event loop.
+    """
+    answer = engine.ask(question)
+    return answer, embeds.answer_messages(answer, notes=embeds.paper_notes(engine.kb))
 
 
 def _seconds(wait: float) -> int:
@@ -118,7 +129,10 @@ class AskCog(commands.Cog):
     async def _answer_message(self, message: discord.Message, question: str) -> None:
         limit = self.bot.config.max_question_length
         if not question:
-            await self._reply(message, EMPTY_QUESTION.format(name=self.bot.engine.kb.profile.name))
+            await self._reply(
+                message,
+                EMPTY_QUESTION.format(name=embeds.plain_text(self.bot.engine.kb.profile.name)),
+            )
             return
         if len(question) > limit:
             await self._reply(message, TOO_LONG.format(length=len(question), limit=limit))
@@ -129,8 +143,7 @@ class AskCog(commands.Cog):
             return
         engine = self.bot.engine  # one snapshot: a /reload meanwhile does not mix two KBs
         async with message.channel.typing():
-            answer = await asyncio.to_thread(engine.ask, question)
-        first, *rest = embeds.answer_messages(answer, notes=embeds.paper_notes(engine.kb))
+            answer, (first, *rest) = await asyncio.to_thread(answer_as_messages, engine, question)
         none = discord.AllowedMentions.none()
         await message.reply(embeds=first, mention_author=False, allowed_mentions=none)
         for extra in rest:
@@ -167,7 +180,7 @@ class AskCog(commands.Cog):
         question = clean_question(question)
         none = discord.AllowedMentions.none()
         if not question:
-            text = EMPTY_QUESTION.format(name=self.bot.engine.kb.profile.name)
+            text = EMPTY_QUESTION.format(name=embeds.plain_text(self.bot.engine.kb.profile.name))
             await interaction.response.send_message(text, ephemeral=True, allowed_mentions=none)
             return
         if len(question) > config.max_question_length:
@@ -176,9 +189,8 @@ class AskCog(commands.Cog):
             return
         # Answering may take longer than Discord's 3-second window: acknowledge first.
         await interaction.response.defer(thinking=True, ephemeral=ephemeral)
-        engine = self.bot.engine
-        answer = await asyncio.to_thread(engine.ask, question)
-        for message in embeds.answer_messages(answer, notes=embeds.paper_notes(engine.kb)):
+        _, messages = await asyncio.to_thread(answer_as_messages, self.bot.engine, question)
+        for message in messages:
             await interaction.followup.send(
                 embeds=message, ephemeral=ephemeral, allowed_mentions=none
             )

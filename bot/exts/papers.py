@@ -13,6 +13,7 @@ from discord.ext import commands
 from bot import embeds
 from bot.core.models import Paper
 from bot.core.pages import paginate
+from bot.core.sanitize import clean_text
 from bot.limits import AUTOCOMPLETE_CHOICES_LIMIT, CHOICE_NAME_LIMIT, MESSAGE_CONTENT_LIMIT
 from bot.views import PageView
 
@@ -30,9 +31,14 @@ NO_PAPER = (
 
 
 def choice_name(paper: Paper) -> str:
-    """An autocomplete label: the title cut to fit 100 characters with its year kept."""
+    """An autocomplete label: the title cut to fit 100 characters with its year kept.
+
+    Discord shows a choice verbatim (no markdown), so mentions and URLs are only defused and
+    hidden characters removed; a backslash escape would show.
+    """
     suffix = f" ({paper.year})"
-    return embeds.truncate(paper.title, CHOICE_NAME_LIMIT - len(suffix)) + suffix
+    title = embeds.defuse(clean_text(paper.title))
+    return embeds.truncate(title, CHOICE_NAME_LIMIT - len(suffix)) + suffix
 
 
 class PapersCog(commands.Cog):
