@@ -86,6 +86,7 @@ def build_parser() -> argparse.ArgumentParser:
     # --- Discord (issue 5) ---
     p = sub.add_parser("run", help="run the Discord bot (token from DISCORD_TOKEN)")
     _add_config_option(p)
+    _add_health_option(p)
     p.set_defaults(handler=_cmd_run)
 
     p = sub.add_parser("sync", help="upload the slash commands to Discord, then exit")
@@ -93,11 +94,35 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument(
         "--guild",
         metavar="ID",
-        type=int,
+        type=_guild_id,
         default=None,
         help="sync to this server only (instant); without it, sync globally",
     )
     p.set_defaults(handler=_cmd_sync)
+
+    # --- operations (issue 12) ---
+    p = sub.add_parser(
+        "doctor", help="check config, knowledge, token, intents and write access; no network"
+    )
+    _add_config_option(p)
+    _add_health_option(p)
+    p.add_argument(
+        "--online",
+        action="store_true",
+        help="also log in to Discord to check the token and the intents the portal grants",
+    )
+    p.set_defaults(handler=_cmd_doctor)
+
+    p = sub.add_parser("health", help="exit 0 if a running bot wrote its health file recently")
+    _add_health_option(p, required=True)
+    p.add_argument(
+        "--max-age",
+        metavar="SECONDS",
+        type=float,
+        default=HEALTH_MAX_AGE,
+        help=f"older than this is unhealthy (default: {HEALTH_MAX_AGE:g})",
+    )
+    p.set_defaults(handler=_cmd_health)
     return parser
 
 
@@ -285,7 +310,7 @@ def _cmd_eval(args: argparse.Namespace) -> int:
 
 
 DEFAULT_CONFIG = Path("config.yaml")
-TOKEN_ENV = "DISCORD_TOKEN"
+HEALTH_MAX_AGE = 90.0  # seconds: three missed beats of a bot that writes every 30 s
 
 
 def _add_config_option(parser: argparse.ArgumentParser) -> None:
@@ -298,11 +323,32 @@ def _add_config_option(parser: argparse.ArgumentParser) -> None:
     )
 
 
-def _startup_error(lines: Sequence[object]) -> int:
-    """Print why the bot cannot start, one ``error:`` line per problem; exit code 2."""
+def _add_health_option(parser: argparse.ArgumentParser, *, required: bool = False) -> None:
+    parser.add_argument(
+        "--health-file",
+        metavar="FILE",
+        type=Path,
+        default=None,
+        required=required,
+        help="the file a connected bot touches every 30 s (for container health checks)",
+    )
+
+
+def _guild_id(text: str) -> int:
+    """A server id for ``sync --guild``: a Discord snowflake, like the config's ids."""
+    from bot.config import is_snowflake
+
+    value = int(text) if text.isdigit() else 0
+    if not is_snowflake(value):
+        raise argparse.ArgumentTypeError("must be a Discord server id (a whole number)")
+    return value
+
+
+def _startup_error(lines: Sequence[object], *, code: int = 2) -> int:
+    """Print why the bot cannot start, one ``error:`` line per problem; return ``code``."""
     for line in lines:
         print(f"error: {line}", file=sys.stderr)
-    return 2
+    return code
 
 
 def _bot_inputs(args: argparse.Namespace) -> tuple[str, Config, Engine, str]:
@@ -311,28 +357,32 @@ def _bot_inputs(args: argparse.Namespace) -> tuple[str, Config, Engine, str]:
     Checked before any network call. A missing ./config.yaml (the default) means built-in
     defaults; a --config file that does not exist is an error.
     """
-    from bot.config import Config, load_config
     from bot.core.engine import load_engine
+    from bot.credentials import read_token, token_problem
 
-    token = os.environ.get(TOKEN_ENV, "").strip()
-    if not token:
-        raise BotError(
-            f"{TOKEN_ENV} is not set: put the bot's token (Developer Portal > Bot) in this "
-            "environment variable"
-        )
-    if args.config is None and not DEFAULT_CONFIG.exists():
-        config, note = Config(), f"no {DEFAULT_CONFIG} here: running with the built-in defaults"
-    else:
-        path = args.config or DEFAULT_CONFIG
-        config, note = load_config(path), f"config loaded from {path}"
+    token = read_token()
+    problem = token_problem(token)
+    if problem is not None:
+        raise BotError(problem)
+    config, note = _load_config(args.config)
     return token, config, load_engine(config.knowledge_dir), note
+
+
+def _load_config(given: Path | None) -> tuple[Config, str]:
+    """The config and where it came from: ``given``, else ./config.yaml, else the defaults."""
+    from bot.config import Config, load_config
+
+    if given is None and not DEFAULT_CONFIG.exists():
+        return Config(), f"no {DEFAULT_CONFIG} here: running with the built-in defaults"
+    path = given or DEFAULT_CONFIG
+    return load_config(path), f"config loaded from {path}"
 
 
 def _cmd_run(args: argparse.Namespace) -> int:
     import asyncio
     import logging
 
-    from bot.client import run_bot
+    from bot.client import StartupError, run_bot
     from bot.log import setup_logging
 
     try:
@@ -341,14 +391,17 @@ def _cmd_run(args: argparse.Namespace) -> int:
         return _startup_error(getattr(exc, "problems", None) or [exc])
     setup_logging(config.log_level)
     logging.getLogger("bot").info(note)
-    problem = asyncio.run(run_bot(token, config=config, engine=engine))
-    return _startup_error([problem]) if problem else 0
+    try:
+        asyncio.run(run_bot(token, config=config, engine=engine, health_file=args.health_file))
+    except StartupError as exc:
+        return _startup_error([exc], code=exc.exit_code)
+    return 0
 
 
 def _cmd_sync(args: argparse.Namespace) -> int:
     import asyncio
 
-    from bot.client import sync_once
+    from bot.client import StartupError, sync_once
     from bot.log import setup_logging
 
     try:
@@ -356,9 +409,44 @@ def _cmd_sync(args: argparse.Namespace) -> int:
     except BotError as exc:
         return _startup_error(getattr(exc, "problems", None) or [exc])
     setup_logging("WARNING")  # the result is printed below; discord.py's INFO lines are noise
-    result = asyncio.run(sync_once(token, config=config, engine=engine, guild_id=args.guild))
-    if isinstance(result, str):
-        return _startup_error([result])
+    try:
+        synced = asyncio.run(sync_once(token, config=config, engine=engine, guild_id=args.guild))
+    except StartupError as exc:
+        return _startup_error([exc], code=exc.exit_code)
     where = "globally" if args.guild is None else f"to guild {args.guild}"
-    print(f"synced {len(result)} commands {where}: {', '.join(sorted(result))}")
+    print(f"synced {len(synced)} commands {where}: {', '.join(sorted(synced))}")
+    return 0
+
+
+# --- operations (issue 12) -------------------------------------------------------------------
+
+
+def _cmd_doctor(args: argparse.Namespace) -> int:
+    from bot.doctor import run_checks
+
+    checks = run_checks(
+        config_path=args.config,
+        default_config=DEFAULT_CONFIG,
+        health_file=args.health_file,
+        online=args.online,
+    )
+    width = max(len(c.name) for c in checks)
+    for check in checks:
+        print(f"{check.status:<4}  {check.name:<{width}}  {check.detail}", flush=True)
+    failed = sum(c.status == "FAIL" for c in checks)
+    return 1 if failed else 0
+
+
+def _cmd_health(args: argparse.Namespace) -> int:
+    import time
+
+    try:
+        age = time.time() - args.health_file.stat().st_mtime
+    except OSError:
+        print(f"unhealthy: no health file {args.health_file} (starting, stopped or not connected)")
+        return 1
+    if age > args.max_age:
+        print(f"unhealthy: not connected for {age:.0f} s (health file {args.health_file})")
+        return 1
+    print(f"healthy: connected {age:.0f} s ago")
     return 0

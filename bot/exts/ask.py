@@ -110,10 +110,11 @@ class AskCog(commands.Cog):
     async def on_message(self, message: discord.Message) -> None:
         """Answer a message addressed to the bot, as a reply that pings no one."""
         question = self.question_from(message)
-        if question is None:
+        if question is None or self.bot.draining:  # shutting down: take no new question
             return
         try:
-            await self._answer_message(message, question)
+            with self.bot.in_flight():  # a shutdown lets this answer finish first
+                await self._answer_message(message, question)
         except Exception:
             log.exception("failed to answer message %s", message.id)
             try:
@@ -189,11 +190,12 @@ class AskCog(commands.Cog):
             return
         # Answering may take longer than Discord's 3-second window: acknowledge first.
         await interaction.response.defer(thinking=True, ephemeral=ephemeral)
-        _, messages = await asyncio.to_thread(answer_as_messages, self.bot.engine, question)
-        for message in messages:
-            await interaction.followup.send(
-                embeds=message, ephemeral=ephemeral, allowed_mentions=none
-            )
+        with self.bot.in_flight():  # a shutdown lets this answer finish first
+            _, messages = await asyncio.to_thread(answer_as_messages, self.bot.engine, question)
+            for message in messages:
+                await interaction.followup.send(
+                    embeds=message, ephemeral=ephemeral, allowed_mentions=none
+                )
 
 
 async def setup(bot: QABot) -> None:
