@@ -194,7 +194,7 @@ class QABot(commands.Bot):
             synced = await sync_commands(self, guild_id=self.config.dev_guild_id)
             log.info("synced %d commands to dev guild %s", len(synced), self.config.dev_guild_id)
         if self.health_file is not None:
-            self.spawn(self._write_health())
+            self.spawn(self._write_health(self.health_file))
 
     def spawn(self, coro: Any) -> asyncio.Task[Any]:
         """Run ``coro`` as a task the bot keeps a reference to until it ends."""
@@ -237,14 +237,12 @@ class QABot(commands.Bot):
             return bool(shards) and not any(shard.is_closed() for shard in shards.values())
         return self.ws is not None and self.ws.open
 
-    async def _write_health(self) -> None:
-        """Touch the health file while connected, for `python -m bot health` (Docker's check).
+    async def _write_health(self, path: Path) -> None:
+        """Touch ``path`` while connected, for `python -m bot health` (Docker's check).
 
         A file left by an earlier run is removed first, and this one is removed on the way out,
         so the file's age always tells how long ago this bot was last seen connected.
         """
-        assert self.health_file is not None
-        path = self.health_file
         await asyncio.to_thread(path.unlink, missing_ok=True)
         try:
             await self.wait_until_ready()
@@ -367,6 +365,32 @@ def _graceful_signals(bot: QABot) -> Iterator[None]:
             signal.signal(sig, previous[sig])
 
 
+# Gateway close codes that no retry can fix (Discord's docs, "Gateway Close Event Codes").
+_SETUP_CLOSE_CODES = {
+    4004: BAD_TOKEN,
+    4010: "Discord refused the shard settings: shard_ids must be below shard_count",
+    4011: (
+        "Discord requires sharding for this bot (it is in 2,500 servers or more): set "
+        "shard_count in config.yaml (see Many servers in the README)"
+    ),
+    4013: "Discord refused the intents the bot asked for",
+    4014: NO_INTENT,
+}
+
+
+def _closed_by_discord(exc: discord.ConnectionClosed) -> StartupError:
+    """The StartupError for a gateway connection Discord closed for good (4004, 4011, ...).
+
+    discord.py reconnects by itself after every other close code, so any code that reaches
+    here is one a restart would not fix either.
+    """
+    reason = f": {exc.reason}" if exc.reason else ""
+    message = _SETUP_CLOSE_CODES.get(
+        exc.code or 0, f"Discord closed the gateway connection (code {exc.code}{reason})"
+    )
+    return StartupError(message, exit_code=EXIT_SETUP)
+
+
 async def run_bot(
     token: str, *, config: Config, engine: Engine, health_file: Path | None = None
 ) -> None:
@@ -384,10 +408,11 @@ async def run_bot(
                 raise StartupError(
                     f"could not reach Discord's gateway: {exc}", exit_code=EXIT_UNREACHABLE
                 ) from None
+            except discord.ConnectionClosed as exc:
+                raise _closed_by_discord(exc) from None
             except (
                 discord.HTTPException,
                 discord.GatewayNotFound,
-                discord.ConnectionClosed,
                 aiohttp.ClientError,
                 OSError,
             ) as exc:

@@ -115,6 +115,7 @@ class FakeDiscord:
         self.unhandled: list[Request] = []
         self.reject_token = False  # answer 401 to the login call, as Discord does for a bad token
         self.identifies: list[dict[str, Any]] = []  # IDENTIFY payloads, token removed
+        self.close_on_identify: int | None = None  # a gateway close code to answer IDENTIFY with
         self.url = ""  # http://127.0.0.1:PORT, set by the fixture that serves it
         self.loop: asyncio.AbstractEventLoop | None = None  # set when served from a thread
         self._sockets: list[web.WebSocketResponse] = []
@@ -133,6 +134,8 @@ class FakeDiscord:
             payload = json.loads(frame.data)
             if payload["op"] == 1:  # heartbeat
                 await socket.send_json({"op": 11})
+            elif payload["op"] == 2 and self.close_on_identify is not None:
+                await socket.close(code=self.close_on_identify)
             elif payload["op"] == 2:  # identify
                 data = {k: v for k, v in payload["d"].items() if k != "token"}
                 shard = data.get("shard", [0, 1])

@@ -22,6 +22,7 @@ from discord.gateway import DiscordWebSocket
 from bot import embeds
 from bot.cli import main
 from bot.client import (
+    BAD_TOKEN,
     EXIT_SETUP,
     EXIT_UNREACHABLE,
     SHUTDOWN_GRACE_SECONDS,
@@ -96,6 +97,33 @@ def test_an_unreachable_gateway_is_one_clear_line_and_exit_3(
     assert f"127.0.0.1:{port}" in lines[0]
     assert [r.getMessage() for r in caplog.records if r.exc_info] == []
     assert [r.path for r in fake_in_thread.requests] == ["/users/@me", "/oauth2/applications/@me"]
+
+
+@pytest.mark.parametrize(
+    ("code", "exit_code", "message"),
+    [
+        (
+            4011,
+            EXIT_SETUP,
+            "Discord requires sharding for this bot (it is in 2,500 servers or more): set "
+            "shard_count in config.yaml (see Many servers in the README)",
+        ),
+        (4004, EXIT_SETUP, BAD_TOKEN),
+        (4012, EXIT_SETUP, "Discord closed the gateway connection (code 4012)"),
+    ],
+)
+def test_a_gateway_closed_by_discord_is_one_clear_line(
+    gateway: FakeDiscord,
+    cli_env: Path,
+    capsys: pytest.CaptureFixture[str],
+    code: int,
+    exit_code: int,
+    message: str,
+) -> None:
+    """Discord closing the gateway (sharding required, bad token...) is one line and a code."""
+    gateway.close_on_identify = code
+    assert main(["run"]) == exit_code
+    assert capsys.readouterr().err == f"error: {message}\n"
 
 
 def test_sigterm_lets_the_answer_in_flight_finish_then_exits_0(
