@@ -15,7 +15,7 @@ from bot.core.diff import KnowledgeDiff, Ref
 from bot.core.knowledge import KnowledgeSummary
 from bot.core.models import Answer, Citation, KnowledgeBase, Paper, Post
 from bot.core.pages import Page
-from bot.core.sanitize import clean_text
+from bot.core.sanitize import QUOTE_LIMIT, clean_text
 from bot.core.text import render_latex
 from bot.errors import Problem
 from bot.limits import (
@@ -386,9 +386,9 @@ def papers_heading(name: str, *, year: int | None, topic: str | None, query: str
     if year is not None:
         filters.append(str(year))
     if topic:
-        filters.append(f"topic {escape_user_text(topic)}")
+        filters.append(f"topic {truncate(escape_user_text(topic), QUOTE_LIMIT)}")
     if query:
-        filters.append(f"matching “{escape_user_text(query)}”")
+        filters.append(f"matching “{truncate(escape_user_text(query), QUOTE_LIMIT)}”")
     suffix = f" — {', '.join(filters)}" if filters else ""
     return f"Papers by {plain_text(name)}{suffix}"
 
