@@ -126,13 +126,15 @@ def test_a_gateway_closed_by_discord_is_one_clear_line(
     assert capsys.readouterr().err == f"error: {message}\n"
 
 
-def test_sigterm_lets_the_answer_in_flight_finish_then_exits_0(
+@pytest.mark.parametrize("sig", [signal.SIGTERM, signal.SIGINT])
+def test_a_stop_signal_lets_the_answer_in_flight_finish_then_exits_0(
     gateway: FakeDiscord,
     cli_env: Path,
     monkeypatch: pytest.MonkeyPatch,
     caplog: pytest.LogCaptureFixture,
+    sig: signal.Signals,
 ) -> None:
-    """SIGTERM while answering: the reply is still sent, the bot closes, exit 0, within 5 s.
+    """SIGTERM or Ctrl-C while answering: the reply is still sent, the bot closes, exit 0, in 5 s.
 
     The health file exists while connected and is gone once the bot has stopped.
     """
@@ -142,7 +144,7 @@ def test_sigterm_lets_the_answer_in_flight_finish_then_exits_0(
 
     def slow(*args: Any, **kwargs: Any) -> Any:
         answering.set()
-        time.sleep(1.0)  # an answer that takes a while: SIGTERM arrives in the middle
+        time.sleep(1.0)  # an answer that takes a while: the signal arrives in the middle
         return real(*args, **kwargs)
 
     # Not bot.exts.ask: load_extension executes a fresh copy of that module.
@@ -160,7 +162,7 @@ def test_sigterm_lets_the_answer_in_flight_finish_then_exits_0(
         gateway.call(gateway.dispatch("MESSAGE_CREATE", question))
         assert answering.wait(10)
         seen["signal"] = time.monotonic()
-        os.kill(os.getpid(), signal.SIGTERM)
+        os.kill(os.getpid(), sig)
 
     driver = threading.Thread(target=drive)
     driver.start()
@@ -172,8 +174,10 @@ def test_sigterm_lets_the_answer_in_flight_finish_then_exits_0(
     assert stopped - seen["signal"] < SHUTDOWN_GRACE_SECONDS
     [reply] = gateway.find("POST", rf"/channels/{CHANNEL_ID}/messages")
     assert reply.body["embeds"][0]["title"] == "What is BART?"
-    assert "SIGTERM: finishing the answers in flight (up to 5 s), then closing" in caplog.text
-    assert signal.getsignal(signal.SIGTERM) is signal.SIG_DFL  # the handler is removed again
+    assert f"{sig.name}: finishing the answers in flight (up to 5 s), then closing" in caplog.text
+    # The handlers are gone again: SIGTERM's default, and Python's KeyboardInterrupt for SIGINT.
+    assert signal.getsignal(signal.SIGTERM) is signal.SIG_DFL
+    assert signal.getsignal(signal.SIGINT) is signal.default_int_handler
 
 
 def test_health_command_reads_the_file_age(
