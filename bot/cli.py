@@ -152,12 +152,12 @@ def _use_utf8_streams() -> None:
     8259). With the default locale Python would pass bad bytes through as surrogates and write
     them back raw; with ``PYTHONIOENCODING=utf-8`` it would raise instead.
     """
-    for stream, errors in ((sys.stdin, "replace"), (sys.stdout, "replace")):
+    for stream in (sys.stdin, sys.stdout):
         if isinstance(stream, io.TextIOWrapper):  # not a StringIO put there by a test
-            stream.reconfigure(encoding="utf-8", errors=errors)
+            stream.reconfigure(encoding="utf-8", errors="replace")
 
 
-def text_argument(value: str) -> str:
+def _text_argument(value: str) -> str:
     """A free-text command-line argument with undecodable bytes as U+FFFD.
 
     Python hands such bytes over as lone surrogates (PEP 383), which no UTF-8 output can hold.
@@ -210,7 +210,7 @@ def _cmd_build_knowledge(args: argparse.Namespace) -> int:
 def _cmd_ask(args: argparse.Namespace) -> int:
     from bot.core.engine import load_engine
 
-    question = text_argument(args.question)
+    question = _text_argument(args.question)
     if question != "-" and not question.strip():
         raise BotError("the question is empty; pass a question or '-' to read stdin")
     engine = load_engine(args.knowledge)
