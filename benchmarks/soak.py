@@ -131,7 +131,7 @@ class QuestionMaker:
 def answer_and_render(engine: Engine, question: str) -> int:
     """What the bot does per question, minus the network; returns the messages it would send."""
     answer = engine.ask(question)
-    return len(embeds.answer_messages(answer, notes=embeds.paper_notes(engine.kb)))
+    return len(embeds.answer_messages(answer))
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -1,3 +1,3 @@
-"""A Discord bot that answers questions about Mike Lewis's research, with citations."""
+"""A Discord bot that answers questions about a researcher's work, with citations."""
 
 __version__ = "0.1.0"

@@ -15,16 +15,13 @@ A file is rewritten only when its content changes, so a second run changes nothi
 from __future__ import annotations
 
 import logging
-import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import yaml
-
 from bot.core import schema
-from bot.core.models import Paper, Post, Profile
+from bot.core.models import Profile
 from bot.core.sources import (
     combine_papers,
     parse_abstracts,
@@ -34,6 +31,16 @@ from bot.core.sources import (
 )
 from bot.core.yamlio import read_yaml
 from bot.errors import KnowledgeError, Problem
+from bot.writer import (
+    ordered,
+    paper_record,
+    paper_sort_key,
+    post_record,
+    post_sort_key,
+    profile_record,
+    render_file,
+    write_atomic,
+)
 
 log = logging.getLogger(__name__)
 
@@ -42,15 +49,6 @@ X_PROFILE_SOURCE = "x_profile.txt"
 LISTING_SOURCE = "arxiv_listing.txt"
 META_SOURCE = "papers_meta.tsv"
 ABSTRACTS_SOURCE = "abstracts.tsv"
-
-_HEADER = (
-    "# {kind} of Mike Lewis's knowledge base: see knowledge/README.md for every field.\n"
-    "# Rebuilt by `python -m bot build-knowledge`, which keeps hand edits (existing non-empty\n"
-    "# values win) but not comments. Check with `python -m bot validate`.\n"
-)
-_WIDTH = 84  # PyYAML breaks at the first space past this column: lines stay under ~100
-_FOLD_OVER = 80  # strings longer than this are written as folded blocks
-_DATE_LIKE_RE = re.compile(r"^\d{4}-\d{2}(?:-\d{2})?$")
 
 
 @dataclass(slots=True)
@@ -129,21 +127,34 @@ def build_knowledge(knowledge_dir: Path, *, display_dir: str | None = None) -> B
     # Read every existing file before writing any, so a broken file stops the build untouched.
     existing = {
         name: _read_existing(knowledge_dir / name, f"{shown}/{name}")
-        for name in schema.KNOWLEDGE_FILES
+        for name in (*schema.KNOWLEDGE_FILES, schema.EXCLUDE_FILE)
     }
     problems = [p for value in existing.values() for p in value[1]]
     if problems:
         raise KnowledgeError(problems)
+    # Ids in exclude.yaml stay out, as they do on every import.
+    kept_out = _excluded_ids(existing[schema.EXCLUDE_FILE][0])
+    left_out = [
+        f"paper {p.id} ({p.title!r}): listed in {schema.EXCLUDE_FILE}"
+        for p in papers
+        if p.id in kept_out and p.id not in {row.arxiv_id for row in excluded}
+    ]
+    papers = [p for p in papers if p.id not in kept_out]
 
+    old_profile = existing[schema.PROFILE_FILE][0]
+    old_name = old_profile.get("name") if isinstance(old_profile, dict) else None
+    # Whose knowledge base it is, for the files' headers: the merged profile's name.
+    owner = old_name if isinstance(old_name, str) and old_name.strip() else profile.name
     reports = [
-        _write_profile(knowledge_dir, profile, existing[schema.PROFILE_FILE][0]),
+        _write_profile(knowledge_dir, profile, old_profile, owner=owner),
         _write_list(
             knowledge_dir,
             schema.PAPERS_FILE,
             "papers",
             [paper_record(p) for p in papers],
             existing[schema.PAPERS_FILE][0],
-            sort_key=_paper_sort_key,
+            sort_key=paper_sort_key,
+            owner=owner,
         ),
         _write_list(
             knowledge_dir,
@@ -151,15 +162,26 @@ def build_knowledge(knowledge_dir: Path, *, display_dir: str | None = None) -> B
             "posts",
             [post_record(p) for p in posts],
             existing[schema.POSTS_FILE][0],
-            sort_key=_post_sort_key,
+            sort_key=post_sort_key,
+            owner=owner,
         ),
     ]
     left_out = [
         f"paper {row.index} ({row.arxiv_id}, {row.title!r}): status {row.status!r} in "
         f"{META_SOURCE}, a different person with the same name"
         for row in excluded
-    ]
+    ] + left_out
     return BuildReport(files=reports, excluded=left_out)
+
+
+def _excluded_ids(data: Any) -> set[str]:
+    """The ids listed in exclude.yaml's raw data (``validate`` checks the file's shape)."""
+    items = data.get("exclude") if isinstance(data, dict) else None
+    return {
+        item["id"]
+        for item in items or ()
+        if isinstance(item, dict) and isinstance(item.get("id"), str)
+    }
 
 
 def _read_source(path: Path, shown: str) -> str | Problem:
@@ -175,79 +197,6 @@ def _read_existing(path: Path, shown: str) -> tuple[Any, list[Problem]]:
     if not path.exists():
         return None, []
     return read_yaml(path, display_path=shown, max_bytes=schema.MAX_FILE_BYTES)
-
-
-# --- records ---------------------------------------------------------------------------------
-
-
-def profile_record(profile: Profile) -> dict[str, Any]:
-    """Return the profile as the mapping written to profile.yaml."""
-    return {
-        "name": profile.name,
-        "handle": profile.handle,
-        "url": profile.url,
-        "bio": profile.bio,
-        "location": profile.location,
-        "joined": profile.joined,
-        "works": list(profile.works),
-    }
-
-
-def paper_record(paper: Paper) -> dict[str, Any]:
-    """Return a paper as the mapping written to papers.yaml (empty curated lists to fill in)."""
-    record: dict[str, Any] = {
-        "id": paper.id,
-        "title": paper.title,
-        "date": paper.date,
-        "venue": paper.venue,
-        "authors": list(paper.authors),
-        "url": paper.url,
-        "abstract": paper.abstract,
-        "aliases": list(paper.aliases),
-        "topics": list(paper.topics),
-        "note": paper.note,
-    }
-    return {k: v for k, v in record.items() if v != "" or k == "venue"}
-
-
-def post_record(post: Post) -> dict[str, Any]:
-    """Return a post as the mapping written to posts.yaml (empty optional keys left out)."""
-    record: dict[str, Any] = {
-        "id": post.id,
-        "date": post.date,
-        "text": post.text,
-        "url": post.url,
-        "reply_to": post.reply_to,
-        "links": list(post.links),
-        "link_title": post.link_title,
-    }
-    if post.thread is not None:
-        thread: dict[str, Any] = {"id": post.thread.id, "position": post.thread.position}
-        if post.thread.total is not None:
-            thread["total"] = post.thread.total
-        record["thread"] = thread
-    if post.quoted is not None:
-        q = post.quoted
-        quoted = {
-            "handle": q.handle,
-            "name": q.name,
-            "date": q.date,
-            "text": q.text,
-            "note": q.note,
-        }
-        record["quoted"] = {k: v for k, v in quoted.items() if v}
-    return {k: v for k, v in record.items() if v not in ("", [])}
-
-
-def _ordered(value: Any, order: tuple[str, ...]) -> Any:
-    if isinstance(value, dict):
-        known = [k for k in order if k in value]
-        nested_orders = {"thread": schema.THREAD_KEYS, "quoted": schema.QUOTED_KEYS}
-        keys = known + [k for k in value if k not in order]
-        return {k: _ordered(value[k], nested_orders.get(k, ())) for k in keys}
-    if isinstance(value, list):
-        return [_ordered(v, order) for v in value]
-    return value
 
 
 # --- merge -----------------------------------------------------------------------------------
@@ -306,21 +255,9 @@ def _merge_records(
     return merged
 
 
-def _paper_sort_key(record: Any) -> tuple[str, str]:
-    if not isinstance(record, dict):
-        return ("", "")
-    return (str(record.get("date", "")), str(record.get("id", "")))
-
-
-def _post_sort_key(record: Any) -> tuple[str, int]:
-    # Sorted with reverse=True: newest day first, and within a day by ascending sequence.
-    match = schema.POST_ID_RE.match(str(record.get("id", ""))) if isinstance(record, dict) else None
-    if match is None:
-        return ("", 0)
-    return (match.group(1), -int(match.group(2)))
-
-
-def _write_profile(knowledge_dir: Path, profile: Profile, existing: Any) -> FileReport:
+def _write_profile(
+    knowledge_dir: Path, profile: Profile, existing: Any, *, owner: str
+) -> FileReport:
     report = FileReport(name=schema.PROFILE_FILE, records=1)
     fresh = profile_record(profile)
     if existing is None:
@@ -328,8 +265,9 @@ def _write_profile(knowledge_dir: Path, profile: Profile, existing: Any) -> File
         merged = fresh
     else:
         merged = merge_value(_plain(existing), fresh, "profile", report)
-    merged = _ordered(merged, schema.PROFILE_KEYS)
-    report.written = _write(knowledge_dir / schema.PROFILE_FILE, "Profile", merged)
+    merged = ordered(merged, schema.PROFILE_KEYS)
+    text = render_file("Profile", merged, name=owner)
+    report.written = write_atomic(knowledge_dir / schema.PROFILE_FILE, text)
     return report
 
 
@@ -341,6 +279,7 @@ def _write_list(
     existing: Any,
     *,
     sort_key: Callable[[Any], tuple[str, Any]],
+    owner: str,
 ) -> FileReport:
     report = FileReport(name=name)
     old_records: list[Any] = []
@@ -354,55 +293,7 @@ def _write_list(
     merged.sort(key=sort_key, reverse=True)
     order = schema.PAPER_KEYS if key == "papers" else schema.POST_KEYS
     report.records = len(merged)
-    data = {key: [_ordered(r, order) for r in merged]}
-    report.written = _write(knowledge_dir / name, key.capitalize(), data)
+    data = {key: [ordered(r, order) for r in merged]}
+    text = render_file(key.capitalize(), data, name=owner)
+    report.written = write_atomic(knowledge_dir / name, text)
     return report
-
-
-# --- YAML output -----------------------------------------------------------------------------
-
-
-class _Dumper(yaml.SafeDumper):
-    """Block-style YAML with indented lists and long strings folded for reading."""
-
-    def increase_indent(self, flow: bool = False, indentless: bool = False) -> None:
-        super().increase_indent(flow, False)
-
-
-def _represent_str(dumper: yaml.SafeDumper, value: str) -> yaml.Node:
-    if _DATE_LIKE_RE.match(value):  # "2019-09" loads as a string, but quoting says "not a date"
-        return dumper.represent_scalar("tag:yaml.org,2002:str", value, style="'")
-    if len(value) > _FOLD_OVER and "\n" not in value and value == value.strip():
-        return dumper.represent_scalar("tag:yaml.org,2002:str", value, style=">")
-    if "\n" in value:
-        return dumper.represent_scalar("tag:yaml.org,2002:str", value, style="|")
-    return dumper.represent_scalar("tag:yaml.org,2002:str", value)
-
-
-_Dumper.add_representer(str, _represent_str)
-
-
-def dump_yaml(data: Any) -> str:
-    """Return ``data`` as readable block YAML; strings YAML would misread are quoted."""
-    return yaml.dump(
-        data,
-        Dumper=_Dumper,
-        sort_keys=False,
-        allow_unicode=True,
-        default_flow_style=False,
-        width=_WIDTH,
-    )
-
-
-def render_file(kind: str, data: Any) -> str:
-    """Return the full text of one knowledge file: header comment, then the YAML."""
-    return _HEADER.format(kind=kind) + dump_yaml(data)
-
-
-def _write(path: Path, kind: str, data: Any) -> bool:
-    text = render_file(kind, data)
-    if path.exists() and path.read_text(encoding="utf-8") == text:
-        return False
-    path.write_text(text, encoding="utf-8")
-    log.info("wrote %s", path)
-    return True

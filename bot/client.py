@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import gc
 import logging
 import math
 import signal
 import time
 from collections.abc import Iterator
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -18,15 +20,26 @@ from discord import app_commands
 from discord.ext import commands
 
 from bot.config import Config
-from bot.core.engine import Engine
-from bot.errors import BotError
+from bot.core.diff import KnowledgeDiff, diff_knowledge
+from bot.core.engine import Engine, load_engine
+from bot.core.knowledge import KnowledgeSummary, summarize
+from bot.errors import BotError, KnowledgeError, Problem
+from bot.recorder import Recorder
 
 log = logging.getLogger(__name__)
 
-EXTENSIONS = ("bot.exts.ask", "bot.exts.papers", "bot.exts.admin", "bot.exts.about")
-# Commands usable outside the channel allow-list: /reload is admin-checked, and admins often
-# run it from a staff channel the bot does not answer in.
-ALLOWED_ANYWHERE = frozenset({"reload"})
+EXTENSIONS = (
+    "bot.exts.ask",
+    "bot.exts.papers",
+    "bot.exts.admin",
+    "bot.exts.about",
+    "bot.exts.watch",
+    "bot.exts.feedback",
+    "bot.exts.curation",
+)
+# Commands usable outside the channel allow-list: the admin commands are admin-checked, and
+# admins often run them from a staff channel the bot does not answer in.
+ALLOWED_ANYWHERE = frozenset({"reload", "unanswered", "stats"})
 
 WRONG_CHANNEL = "I only answer in {channels}. Ask me there."
 NO_DMS = "I don't answer in direct messages on this server's setup. Ask me in the server."
@@ -156,6 +169,15 @@ class QATree(app_commands.CommandTree["QABot"]):
         await reply_privately(interaction, text)
 
 
+@dataclass(frozen=True, slots=True)
+class ReloadOutcome:
+    """What one reload did: the new counts and diff, or the problems that kept the old engine."""
+
+    summary: KnowledgeSummary | None  # None when the files had problems
+    diff: KnowledgeDiff | None
+    problems: tuple[Problem, ...] = ()
+
+
 class QABot(commands.Bot):
     """The bot: slash commands plus chat answers, over ONE engine reference that /reload swaps."""
 
@@ -165,6 +187,7 @@ class QABot(commands.Bot):
         config: Config,
         engine: Engine,
         sync_on_start: bool = True,
+        recorder: Recorder | None = None,
         health_file: Path | None = None,
         **options: Any,
     ) -> None:
@@ -181,10 +204,28 @@ class QABot(commands.Bot):
         # mixes two knowledge bases within one answer.
         self.engine = engine
         self.sync_on_start = sync_on_start
+        # The question log; None when the bot runs without one (`sync`, most tests).
+        self.recorder = recorder
+        self._reload_lock = asyncio.Lock()  # /reload and the watcher never build two at once
         self.health_file = health_file
         self.draining = False  # set on SIGTERM/SIGINT: no new questions, in-flight ones finish
         self._in_flight: set[asyncio.Task[Any]] = set()
         self._background: set[asyncio.Task[Any]] = set()
+
+    async def reload_knowledge(self) -> ReloadOutcome:
+        """Load, validate and index the knowledge files off the event loop, then swap the engine
+        in one assignment; on any problem keep the engine serving and return the problems.
+
+        The one path for /reload and the knowledge watcher.
+        """
+        async with self._reload_lock:
+            old = self.engine
+            try:
+                new = await asyncio.to_thread(load_engine, self.config.knowledge_dir)
+            except KnowledgeError as exc:
+                return ReloadOutcome(summary=None, diff=None, problems=tuple(exc.problems))
+            self.engine = new  # questions in flight keep their old snapshot
+            return ReloadOutcome(summary=summarize(new.kb), diff=diff_knowledge(old.kb, new.kb))
 
     async def setup_hook(self) -> None:
         """Load every extension; sync the commands to the development guild only, if one is set."""
@@ -279,6 +320,12 @@ class QABot(commands.Bot):
     async def on_message(self, message: discord.Message, /) -> None:
         """Skip prefix-command parsing: AskCog's listener handles questions."""
 
+    async def close(self) -> None:
+        """Disconnect, then finish the queued question-log writes and close the file."""
+        await super().close()
+        if self.recorder is not None:
+            await self.recorder.aclose()
+
     async def on_ready(self) -> None:
         """Log who we are and which mode runs."""
         log.info(
@@ -329,11 +376,22 @@ class ShardedQABot(QABot, commands.AutoShardedBot):
 
 
 def create_bot(
-    *, config: Config, engine: Engine, sync_on_start: bool = True, health_file: Path | None = None
+    *,
+    config: Config,
+    engine: Engine,
+    sync_on_start: bool = True,
+    recorder: Recorder | None = None,
+    health_file: Path | None = None,
 ) -> QABot:
     """The bot the config asks for: sharded when ``shard_count`` is set, else one connection."""
     cls = ShardedQABot if config.sharded else QABot
-    return cls(config=config, engine=engine, sync_on_start=sync_on_start, health_file=health_file)
+    return cls(
+        config=config,
+        engine=engine,
+        sync_on_start=sync_on_start,
+        recorder=recorder,
+        health_file=health_file,
+    )
 
 
 @contextlib.contextmanager
@@ -391,11 +449,25 @@ def _closed_by_discord(exc: discord.ConnectionClosed) -> StartupError:
     return StartupError(message, exit_code=EXIT_SETUP)
 
 
+def freeze_startup_objects() -> None:
+    """Keep what start-up loaded (the knowledge, its index, the libraries) out of the garbage
+    collector's full passes: it lives as long as the bot, and walking it every few thousand
+    allocations stalled answers for 100-400 ms (benchmarks/bench_question_log.py)."""
+    gc.collect()
+    gc.freeze()
+
+
 async def run_bot(
-    token: str, *, config: Config, engine: Engine, health_file: Path | None = None
+    token: str,
+    *,
+    config: Config,
+    engine: Engine,
+    recorder: Recorder | None = None,
+    health_file: Path | None = None,
 ) -> None:
     """Connect and serve until stopped by a signal; raise StartupError when it cannot."""
-    bot = create_bot(config=config, engine=engine, health_file=health_file)
+    freeze_startup_objects()
+    bot = create_bot(config=config, engine=engine, recorder=recorder, health_file=health_file)
     async with bot:
         with _graceful_signals(bot):
             try:

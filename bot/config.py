@@ -19,6 +19,10 @@ from bot.errors import ConfigError
 
 LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
 MAX_QUESTION_LENGTH_CAP = 4000  # a slash-command string option can carry at most 6000; stay sane
+# The question log. Relative paths are relative to the config file; without a config file, to
+# the current directory (where ./config.yaml would be).
+DEFAULT_DATABASE = Path("data/bot.sqlite3")
+MAX_RETENTION_DAYS = 3650
 MAX_COOLDOWN_SECONDS = 86_400  # a day: anything longer is a typo, not a cooldown
 # Discord ids are 64-bit snowflakes whose top bits count milliseconds since 2015: they stay
 # below 2**63 until the year 2084, so anything larger (or a float) is a typo or a paste error.
@@ -38,6 +42,11 @@ _KEYS = (
     "ask_private_by_default",
     "dev_guild_id",
     "log_level",
+    "watch_knowledge",
+    "admin_log_channel",
+    "database",
+    "log_questions",
+    "retention_days",
     "shard_count",
     "shard_ids",
 )
@@ -59,6 +68,13 @@ class Config:
     ask_private_by_default: bool = False
     dev_guild_id: int | None = None
     log_level: str = "INFO"
+    # Reload by itself when a knowledge file changes (bot.exts.watch), reporting to the channel
+    # below if one is set.
+    watch_knowledge: bool = False
+    admin_log_channel: int | None = None
+    database: Path = DEFAULT_DATABASE
+    log_questions: bool = True
+    retention_days: int = 90
     shard_count: int | None = None
     shard_ids: tuple[int, ...] | None = None
 
@@ -191,7 +207,13 @@ def parse_config(data: Any, *, display_path: str, base_dir: Path) -> Config:
     knowledge = checker.string(m, "knowledge_dir", required=False)
     if knowledge is not None:
         values["knowledge_dir"] = (base_dir / knowledge).resolve()
-    for key in ("answer_mentions", "answer_dms", "answer_every_message", "ask_private_by_default"):
+    for key in (
+        "answer_mentions",
+        "answer_dms",
+        "answer_every_message",
+        "ask_private_by_default",
+        "watch_knowledge",
+    ):
         values[key] = checker.boolean(m, key, required=False)
     for key in ("channels", "admin_users", "admin_roles"):
         values[key] = _ids(checker, m, key)
@@ -201,6 +223,14 @@ def parse_config(data: Any, *, display_path: str, base_dir: Path) -> Config:
     )
     values["dev_guild_id"] = _snowflake(checker, m, "dev_guild_id")
     values["log_level"] = _log_level(checker, m)
+    values["admin_log_channel"] = _snowflake(checker, m, "admin_log_channel")
+    database = checker.string(m, "database", required=False)
+    if database is not None:
+        values["database"] = base_dir / database
+    values["log_questions"] = checker.boolean(m, "log_questions", required=False)
+    values["retention_days"] = checker.integer(
+        m, "retention_days", required=False, minimum=1, maximum=MAX_RETENTION_DAYS
+    )
     values["shard_count"], values["shard_ids"] = _shards(checker, m)
     if values["answer_every_message"] and not values["channels"]:
         checker.problem(

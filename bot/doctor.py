@@ -1,9 +1,10 @@
 """``python -m bot doctor``: check what the bot needs before it runs, one line per check.
 
 Checks the config, the knowledge, that ``DISCORD_TOKEN`` is present and well-formed (never
-showing it), the intents the config needs, and write access where the bot writes. Offline by
-default, so it works in CI and on a fresh clone with a dummy token; ``--online`` also logs in over
-REST to check the token and the intents the Developer Portal grants.
+showing it), the intents the config needs, and write access where the bot writes (the question
+log's folder, the health file's). Offline by default, so it works in CI and on a fresh clone with
+a dummy token; ``--online`` also logs in over REST to check the token and the intents the
+Developer Portal grants.
 """
 
 from __future__ import annotations
@@ -47,7 +48,7 @@ def run_checks(
         _knowledge(config),
         _token(token),
         _intents(config),
-        _write_access(health_file),
+        _write_access(config, health_file),
     ]
     if online:
         checks += _online(token, config, token_ok=checks[2].status == OK)
@@ -104,16 +105,36 @@ def _intents(config: Config | None) -> Check:
     )
 
 
-def _write_access(health_file: Path | None) -> Check:
-    if health_file is None:
-        return Check(OK, "write access", "nothing to write: no --health-file given")
-    folder = health_file.parent
+def _write_access(config: Config | None, health_file: Path | None) -> Check:
+    """Where the bot writes: the question log's folder (made on the first run) and the health
+    file's folder."""
+    targets = []
+    if config is not None:
+        targets.append(("question log", config.database))
+    if health_file is not None:
+        targets.append(("health file", health_file))
+    if not targets:
+        return Check(SKIP, "write access", "needs a valid config")
+    shown = []
+    for what, path in targets:
+        problem = _unwritable(path.parent)
+        if problem is not None:
+            return Check(FAIL, "write access", f"{what} {path}: {problem}")
+        shown.append(f"{what} {path}")
+    return Check(OK, "write access", "can write the " + " and the ".join(shown))
+
+
+def _unwritable(folder: Path) -> str | None:
+    """Why nothing can be written in ``folder`` (or where it would be created), or None."""
+    existing = folder
+    while not existing.exists() and existing != existing.parent:
+        existing = existing.parent  # the bot creates the missing folders below this one
     try:
-        with tempfile.NamedTemporaryFile(dir=folder, prefix=".doctor-"):
+        with tempfile.NamedTemporaryFile(dir=existing, prefix=".doctor-"):
             pass
     except OSError as exc:
-        return Check(FAIL, "write access", f"cannot write in {folder}: {exc.strerror or exc}")
-    return Check(OK, "write access", f"{folder} is writable (health file {health_file.name})")
+        return f"cannot write in {existing}: {exc.strerror or exc}"
+    return None
 
 
 def _online(token: str, config: Config | None, *, token_ok: bool) -> list[Check]:

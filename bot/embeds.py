@@ -7,10 +7,11 @@ numbered sources, splitting within Discord's limits, escaping — is unit-tested
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 
 import discord
 
+from bot.core.curation import INTERFACES, DayCount, QuestionGroup, Report, SourceCount, utc_day
 from bot.core.diff import KnowledgeDiff, Ref
 from bot.core.knowledge import KnowledgeSummary
 from bot.core.models import Answer, Citation, KnowledgeBase, Paper, Post
@@ -19,6 +20,7 @@ from bot.core.sanitize import QUOTE_LIMIT, clean_text
 from bot.core.text import render_latex
 from bot.errors import Problem
 from bot.limits import (
+    COMMAND_DESCRIPTION_LIMIT,
     EMBED_DESCRIPTION_LIMIT,
     EMBED_FIELD_VALUE_LIMIT,
     EMBED_FIELDS_LIMIT,
@@ -233,22 +235,12 @@ def _question_title(question: str) -> str:
     return truncate(escape_user_text(" ".join(question.split())), EMBED_TITLE_LIMIT)
 
 
-def answer_embeds(
-    answer: Answer,
-    *,
-    notes: Mapping[str, str] | None = None,
-    text_limit: int = ANSWER_TEXT_LIMIT,
-) -> list[discord.Embed]:
-    """The answer as embeds: the text (split within 4096), then the numbered sources as fields.
-
-    ``notes`` maps a paper id to its caveat, shown under the cited paper unless the answer
-    already states it. Text beyond ``text_limit`` characters is cut, saying so.
-    """
+def answer_embeds(answer: Answer, *, text_limit: int = ANSWER_TEXT_LIMIT) -> list[discord.Embed]:
+    """The answer as embeds: the text (split within 4096), then the numbered sources as fields,
+    each with its caveat (a cited paper's note) under it. Text beyond ``text_limit`` characters
+    is cut, saying so."""
     text = answer.text.strip()
     shortened = shorten(text, text_limit)
-    said = " ".join(f"{answer.intro} {shortened}".split())
-    # The answerer may quote a note (or its start) itself; don't repeat it under the source.
-    notes = {k: v for k, v in (notes or {}).items() if " ".join(v.split())[:60] not in said}
     colour = DECLINE_COLOUR if answer.declined else ANSWER_COLOUR
     body = plain_text(shortened)
     if shortened != text:
@@ -264,10 +256,7 @@ def answer_embeds(
     if answer.question.strip():
         embeds[0].title = _question_title(answer.question)
 
-    lines = [
-        source_line(n, c, note=notes.get(c.id, "") if c.kind == "paper" else "")
-        for n, c in enumerate(answer.citations, start=1)
-    ]
+    lines = [source_line(n, c, note=c.note) for n, c in enumerate(answer.citations, start=1)]
     for i, block in enumerate(_pack_lines(lines, EMBED_FIELD_VALUE_LIMIT)):
         name = SOURCES_NAME if i == 0 else SOURCES_MORE_NAME
         last = embeds[-1]
@@ -282,9 +271,7 @@ def answer_embeds(
     return embeds
 
 
-def answer_messages(
-    answer: Answer, *, notes: Mapping[str, str] | None = None
-) -> list[list[discord.Embed]]:
+def answer_messages(answer: Answer) -> list[list[discord.Embed]]:
     """The answer as at most two messages within Discord's limits; the first one replies.
 
     Slow for huge answers only in the cut, which reads the start of the text; still, callers
@@ -292,22 +279,18 @@ def answer_messages(
     """
     limit = ANSWER_TEXT_LIMIT
     while True:
-        messages = pack_messages(answer_embeds(answer, notes=notes, text_limit=limit))
+        messages = pack_messages(answer_embeds(answer, text_limit=limit))
         if len(messages) <= ANSWER_MESSAGES_LIMIT or limit <= MIN_ANSWER_TEXT_LIMIT:
             return messages[:ANSWER_MESSAGES_LIMIT]
         limit = max(MIN_ANSWER_TEXT_LIMIT, limit * 3 // 4)
-
-
-def paper_notes(kb: KnowledgeBase) -> dict[str, str]:
-    """Each noted paper's caveat by id, for answer_messages."""
-    return {p.id: p.note for p in kb.papers if p.note}
 
 
 # --- papers -------------------------------------------------------------------------------
 
 
 def _venue(paper: Paper) -> str:
-    return paper.venue or "venue unknown"
+    # An imported paper may know only arXiv's journal reference, in the authors' words.
+    return paper.venue or paper.journal_ref or "venue unknown"
 
 
 def note_line(paper: Paper) -> str:
@@ -348,7 +331,7 @@ def paper_embed(paper: Paper, related: Sequence[Post] = ()) -> discord.Embed:
         if len(related) > RELATED_POSTS_SHOWN:
             lines.append(f"…and {len(related) - RELATED_POSTS_SHOWN} more")
         value = _pack_lines(lines, EMBED_FIELD_VALUE_LIMIT)[0]
-        embed.add_field(name="His posts about it", value=value, inline=False)
+        embed.add_field(name="Posts about it", value=value, inline=False)
     return embed
 
 
@@ -400,6 +383,26 @@ def _count(n: int, noun: str) -> str:
     return f"{n} {noun}" if n == 1 else f"{n} {noun}s"
 
 
+def command_description(template: str, name: str) -> str:
+    """A slash command's description naming the researcher (``{whose}`` in ``template``); a
+    name too long for Discord's limit gives way to "the researcher's"."""
+    text = template.format(whose=f"{name}'s")
+    if len(text) <= COMMAND_DESCRIPTION_LIMIT:
+        return text
+    return template.format(whose="the researcher's")
+
+
+def example_question(kb: KnowledgeBase) -> str:
+    """A question this knowledge base answers, to show how to ask: about a work the bio names
+    that is also a paper's short name, else the newest paper's short name, else the latest papers.
+    """
+    aliases = {a.casefold() for p in kb.papers for a in p.aliases}
+    famous = [w for w in kb.profile.works if w.casefold() in aliases]
+    newest = [p.aliases[0] for p in kb.papers_newest_first() if p.aliases and not p.note]
+    work = next(iter(famous + newest), "")
+    return f"What is {plain_text(work)}?" if work else "What are the latest papers?"
+
+
 def counts_line(summary: KnowledgeSummary) -> str:
     """How much the bot knows, in one sentence."""
     return (
@@ -416,7 +419,7 @@ def about_embed(kb: KnowledgeBase, *, summary: KnowledgeSummary, bot_name: str) 
         title=f"About {bot_name}",
         description=(
             f"I answer questions about the research of {plain_text(profile.name)}, "
-            f"citing his papers and posts.\nI know {counts_line(summary)}"
+            f"citing the papers and posts.\nI know {counts_line(summary)}"
         ),
         colour=ANSWER_COLOUR,
     )
@@ -441,7 +444,7 @@ def about_embed(kb: KnowledgeBase, *, summary: KnowledgeSummary, bot_name: str) 
     embed.add_field(
         name="Where the sources come from",
         value=(
-            f"His public posts on X ({link(profile.handle or profile.name, profile.url)}) and his "
+            f"Public posts on X ({link(profile.handle or profile.name, profile.url)}) and "
             "arXiv papers with their abstracts. Answers quote only these sources; each is cited."
         ),
         inline=False,
@@ -484,3 +487,133 @@ def problems_message(problems: Sequence[Problem], *, header: str) -> str:
     more = len(lines) - len(shown)
     tail = f"\n…and {more} more" if more else ""
     return f"{header}\n```\n" + "\n".join(shown) + f"\n```{tail}"
+
+
+# --- the question log: /stats and /unanswered ---------------------------------------------
+
+STATS_COLOUR = discord.Colour.gold()
+TEXT_CHART_DAYS = 14  # without a chart image, /stats lists this many recent days as text bars
+TEXT_BAR_WIDTH = 20
+TOP_SOURCES_SHOWN = 5
+LOGGED_QUESTION_LENGTH = 200  # a logged question or reason shown in /unanswered
+
+
+def percent(share: float | None) -> str:
+    """A share as a whole percentage; "–" when there is nothing to divide."""
+    return "–" if share is None else f"{share:.0%}"
+
+
+def day_bars(days: Sequence[DayCount], *, width: int = TEXT_BAR_WIDTH) -> str:
+    """Questions per day as text bars in a code block, for when no chart image is drawn."""
+    most = max((d.questions for d in days), default=0) or 1
+    lines = [
+        f"{d.day[5:]} {'█' * round(d.questions / most * width):<{width}} {d.questions}"
+        for d in days
+    ]
+    return "```\n" + "\n".join(lines) + "\n```"
+
+
+def _source_line(kb: KnowledgeBase, source: SourceCount) -> str:
+    """A most-cited source: linked title (a post: its date and a short quote) and its count."""
+    paper = kb.paper(source.id) if source.kind == "paper" else None
+    post = kb.post(source.id) if source.kind == "post" else None
+    if paper is not None:
+        shown = link(paper.title, paper.url)
+    elif post is not None:
+        quote = truncate(" ".join(post.text.split()), QUOTE_LENGTH)
+        shown = f"{link(post.date, post.url)} “{plain_text(quote)}”"
+    else:  # cited then, since removed from the knowledge files
+        shown = f"`{source.id}` (no longer in the knowledge)"
+    return f"{shown} — **{source.count}**"
+
+
+def stats_embed(
+    report: Report, kb: KnowledgeBase, *, chart_file: str | None, scope: str
+) -> discord.Embed:
+    """The /stats summary; the per-day chart is the attachment ``chart_file``, or text bars."""
+    per_day = report.questions / report.days
+    votes = report.up + report.down
+    lines = [
+        f"**{report.questions}** {'question' if report.questions == 1 else 'questions'} "
+        f"in the last {_count(report.days, 'day')} ({per_day:.1f} a day)",
+        f"Answered: **{percent(report.answered_share)}** ({report.answered} confidently, "
+        f"{report.low_confidence} with low confidence) · declined {report.declined}",
+        f"Feedback: **{percent(report.up_share)} 👍** of {_count(votes, 'vote')} "
+        f"(👍 {report.up} · 👎 {report.down})"
+        if votes
+        else "Feedback: no 👍/👎 votes yet",
+    ]
+    if report.latency_p50_ms is not None and report.latency_p95_ms is not None:
+        lines.append(
+            f"Time to answer: median {report.latency_p50_ms:,.0f} ms, "
+            f"95th percentile {report.latency_p95_ms:,.0f} ms"
+        )
+    if report.by_interface:
+        asked = " · ".join(f"{INTERFACES.get(k, k)} {n}" for k, n in report.by_interface)
+        lines.append(f"Asked by: {asked}")
+    embed = discord.Embed(
+        title=f"Questions in the last {_count(report.days, 'day')}",
+        description="\n".join(lines),
+        colour=STATS_COLOUR,
+    )
+    for name, sources in (
+        ("Most-cited papers", report.top_papers),
+        ("Most-cited posts", report.top_posts),
+    ):
+        if sources:
+            rows = [_source_line(kb, s) for s in sources[:TOP_SOURCES_SHOWN]]
+            numbered = [f"{n}. {row}" for n, row in enumerate(rows, start=1)]
+            value = _pack_lines(numbered, EMBED_FIELD_VALUE_LIMIT)[0]
+            embed.add_field(name=name, value=value, inline=False)
+    if chart_file is not None:
+        embed.set_image(url=f"attachment://{chart_file}")
+    elif report.questions:
+        recent = report.all_days()[-TEXT_CHART_DAYS:]
+        embed.add_field(
+            name=f"Per day (last {_count(len(recent), 'day')})",
+            value=day_bars(recent),
+            inline=False,
+        )
+    embed.set_footer(text=f"{scope} · UTC days · declined, unsure and 👎 questions: /unanswered")
+    return embed
+
+
+def _logged(text: str) -> str:
+    return f"“{truncate(escape_user_text(' '.join(text.split())), LOGGED_QUESTION_LENGTH)}”"
+
+
+def unanswered_line(number: int, group: QuestionGroup) -> str:
+    """One group of /unanswered: the question, how often and how it went, 👎 reasons, variants."""
+    how = [
+        f"{label} {n}"
+        for label, n in (
+            ("declined", group.declined),
+            ("low confidence", group.low_confidence),
+            ("👎", group.down),
+        )
+        if n
+    ]
+    how.append(f"last {utc_day(group.last_asked)}")
+    lines = [f"**{number}.** {_logged(group.question)} — **{group.count}×**", " · ".join(how)]
+    lines += [f"> {_logged(reason)}" for reason in group.reasons]
+    if len(group.examples) > 1:
+        lines.append("also: " + ", ".join(_logged(e) for e in group.examples[1:]))
+    return "\n".join(lines)
+
+
+def unanswered_page_embed(
+    page: Page[QuestionGroup], *, days: int, groups: int, questions: int, per_page: int
+) -> discord.Embed:
+    """One page of /unanswered, numbered across pages, most frequent group first."""
+    first = (page.number - 1) * per_page + 1
+    lines = [unanswered_line(first + i, g) for i, g in enumerate(page.items)]
+    embed = discord.Embed(
+        title=f"Unanswered questions in the last {_count(days, 'day')}",
+        description=truncate("\n\n".join(lines), EMBED_DESCRIPTION_LIMIT),
+        colour=STATS_COLOUR,
+    )
+    embed.set_footer(
+        text=f"Page {page.number}/{page.total} · {_count(groups, 'group')} of "
+        f"{_count(questions, 'question')} declined, unsure or 👎 · most frequent first"
+    )
+    return embed

@@ -109,5 +109,54 @@ def main(blind: Path, out: Path) -> None:
     print(f"questions: {len(dev)} dev, {len(test)} test; conversations: {len(conversations)}")
 
 
+def add_dev_batch(blind: Path, out: Path) -> None:
+    """Append a later blind batch (q2/*.yaml, conv2/*.yaml) to the dev parts only.
+
+    Run once (2026-11-30, after the first tuning round) to give the fitted models more data:
+        python eval/split_blind.py /work/blind --dev-batch
+    The test parts are untouched.
+    """
+    dev_path = out / "dev.yaml"
+    header, _, _ = dev_path.read_text(encoding="utf-8").partition("\n- q:")
+    dev = yaml.safe_load(dev_path.read_text(encoding="utf-8"))
+    for path in sorted((blind / "q2").glob("w*.yaml")):
+        for item in yaml.safe_load(path.read_text(encoding="utf-8")):
+            entry = {"q": item["q"], "style": item["style"], "writer": path.stem}
+            entry["gold"] = list(item.get("gold") or [])
+            if item.get("answer_has"):
+                entry["answer_has"] = item["answer_has"]
+            if item.get("compare"):
+                entry["compare"] = True
+            dev.append(entry)
+    header = header.rstrip("\n") + (
+        "\n# A second blind batch (writers w7, w8; same rules) was added to dev only by\n"
+        "# `python eval/split_blind.py BLIND --dev-batch`.\n"
+    )
+    _dump(dev_path, header, dev)
+    conv_path = out / "conversations.yaml"
+    text = conv_path.read_text(encoding="utf-8")
+    conversations = yaml.safe_load(text)
+    for path in sorted((blind / "conv2").glob("*.yaml")):
+        for conv in yaml.safe_load(path.read_text(encoding="utf-8")):
+            turns = []
+            for turn in conv["turns"]:
+                t = {"q": turn["q"], "kind": turn["kind"], "gold": list(turn.get("gold") or [])}
+                for key in ("resolved", "answer_has"):
+                    if turn.get(key):
+                        t[key] = turn[key]
+                if turn.get("compare"):
+                    t["compare"] = True
+                turns.append(t)
+            conversations.append({"id": conv["id"], "split": "dev", "turns": turns})
+    comments = "".join(line + "\n" for line in text.splitlines() if line.startswith("#"))
+    comments += "# A second blind batch (c01-c45) was added to the dev split only.\n"
+    body = yaml.safe_dump(conversations, sort_keys=False, allow_unicode=True, width=100)
+    conv_path.write_text(comments + "\n" + body, encoding="utf-8")
+    print(f"dev: {len(dev)} questions; conversations: {len(conversations)}")
+
+
 if __name__ == "__main__":
-    main(Path(sys.argv[1]), Path(__file__).resolve().parent)
+    if "--dev-batch" in sys.argv[2:]:
+        add_dev_batch(Path(sys.argv[1]), Path(__file__).resolve().parent)
+    else:
+        main(Path(sys.argv[1]), Path(__file__).resolve().parent)

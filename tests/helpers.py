@@ -93,7 +93,9 @@ def make_kb(
 
 def paper_citation(paper: Paper = BART) -> Citation:
     """A citation of a paper, as the answerer builds it."""
-    return Citation("paper", paper.id, paper.title, paper.date, paper.url, paper.abstract, 1.0)
+    return Citation(
+        "paper", paper.id, paper.title, paper.date, paper.url, paper.abstract, 1.0, paper.note
+    )
 
 
 def post_citation(post: Post = POST) -> Citation:
@@ -223,8 +225,11 @@ def make_message(
     channel_cls = discord.DMChannel if dm else discord.TextChannel
     message.channel = create_autospec(channel_cls, instance=True)
     message.channel.id = channel_id
-    if not dm:
+    if dm:
+        message.guild = None
+    else:
         message.channel.parent_id = None  # type: ignore[attr-defined]
+        message.guild = discord.Object(id=GUILD_ID)  # only its id is read; Guild specs are slow
     return message
 
 

@@ -36,3 +36,28 @@ def test_core_never_imports_discord() -> None:
     count, leaked = result.stdout.strip().split(" ", 1)
     assert int(count) >= 5
     assert leaked == "[]"
+
+
+_IMPORTERS_PROBE = """
+import importlib, pkgutil, sys
+import bot.importers
+names = sorted(m.name for m in pkgutil.iter_modules(bot.importers.__path__, "bot.importers."))
+for name in [*names, "bot.writer"]:
+    importlib.import_module(name)
+leaked = sorted(m for m in sys.modules if m == "discord" or m.startswith("discord."))
+print(len(names), leaked)
+"""
+
+
+def test_importers_and_writer_never_import_discord() -> None:
+    """The importers and the knowledge writer run offline from the CLI: no discord is loaded."""
+    result = subprocess.run(
+        [sys.executable, "-c", _IMPORTERS_PROBE],
+        capture_output=True,
+        text=True,
+        check=True,
+        timeout=60,
+    )
+    count, leaked = result.stdout.strip().split(" ", 1)
+    assert int(count) >= 5
+    assert leaked == "[]"

@@ -148,3 +148,15 @@ def test_cli_build_knowledge_output(
         "125 curated values kept, 0 hand-added records kept"
     )
     assert out[-1] == LEFT_OUT
+
+
+def test_ids_in_exclude_yaml_are_left_out_of_a_build(sources_only: Path) -> None:
+    """A paper listed in exclude.yaml is never added from the sources, and the build says so."""
+    (sources_only / "exclude.yaml").write_text("exclude:\n  - id: '2305.07185'\n")
+    report = build_knowledge(sources_only, display_dir="fresh")
+    assert report.lines()[-1] == (
+        "left out paper 2305.07185 ('MEGABYTE: Predicting Million-byte Sequences with Multiscale "
+        "Transformers'): listed in exclude.yaml"
+    )
+    kb = load_knowledge(sources_only)
+    assert kb.paper("2305.07185") is None and len(kb.papers) == 68

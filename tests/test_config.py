@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -24,8 +25,13 @@ def _errors(tmp_path: Path, text: str) -> list[str]:
 
 
 def test_example_config_loads_to_the_defaults() -> None:
-    """config.example.yaml is valid and spells out exactly the built-in defaults."""
-    assert load_config(EXAMPLE) == Config()
+    """config.example.yaml is valid and spells out exactly the built-in defaults.
+
+    The database path is relative to the config file, so the example's is in the repo; the
+    built-in default is the same relative path, taken from the current directory.
+    """
+    assert load_config(EXAMPLE) == replace(Config(), database=REPO / "data" / "bot.sqlite3")
+    assert Config().database == Path("data/bot.sqlite3")
     assert Config().knowledge_dir == DEFAULT_KNOWLEDGE_DIR
 
 
@@ -159,6 +165,21 @@ def test_every_problem_is_reported_at_once(tmp_path: Path) -> None:
     ]
 
 
+def test_question_log_keys_are_read(tmp_path: Path) -> None:
+    """database is relative to the config file; log_questions and retention_days are read."""
+    path = tmp_path / "config.yaml"
+    path.write_text(
+        "database: state/questions.db\nlog_questions: false\nretention_days: 7\n", encoding="utf-8"
+    )
+    config = load_config(path)
+    assert config.database == tmp_path / "state" / "questions.db"
+    assert config.log_questions is False
+    assert config.retention_days == 7
+    absolute = tmp_path / "elsewhere.db"
+    path.write_text(f"database: {absolute}\n", encoding="utf-8")
+    assert load_config(path).database == absolute
+
+
 _SECONDS = "must be a number of seconds from 0 to 86400"
 _ID = "must be a Discord id (a whole number from 1 to 2^63-1)"
 
@@ -236,6 +257,27 @@ def test_shards_are_read(tmp_path: Path) -> None:
     config = load_config(path)
     assert (config.shard_count, config.shard_ids, config.sharded) == (4, (2, 3), True)
     assert Config().sharded is False and Config().shard_ids is None
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        ("retention_days: 0\n", "1:17: retention_days must be in 1..3650, got 0"),
+        (
+            "database: 12\n",
+            "1:11: database must be a string, got the number 12 (quote it if you mean the "
+            "text: '12')",
+        ),
+        ("log_questions: no\n", "1:16: log_questions must be true or false, got 'no'"),
+        (
+            "retention_dayz: 5\n",
+            "1:1: unknown key 'retention_dayz' (did you mean 'retention_days'?)",
+        ),
+    ],
+)
+def test_question_log_key_errors(tmp_path: Path, text: str, message: str) -> None:
+    """Bad question-log settings are reported with their line, column and exact message."""
+    assert _errors(tmp_path, text) == [message]
 
 
 @pytest.mark.parametrize(

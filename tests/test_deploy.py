@@ -17,6 +17,7 @@ import yaml
 
 from bot.cli import build_parser
 from bot.client import EXIT_SETUP, SHUTDOWN_GRACE_SECONDS
+from bot.config import Config
 
 REPO = Path(__file__).resolve().parent.parent
 README = (REPO / "README.md").read_text(encoding="utf-8")
@@ -84,11 +85,21 @@ def test_dockerfile_is_slim_non_root_and_keeps_secrets_out() -> None:
 
 
 def test_compose_mounts_what_the_image_expects() -> None:
-    """compose.yaml mounts knowledge and config where the image reads them, read-only."""
+    """compose.yaml mounts knowledge and config read-only where the image reads them, and a named
+    volume where the question log is written."""
     workdir = next(args for name, args in _instructions() if name == "WORKDIR")
-    service = yaml.safe_load((REPO / "compose.yaml").read_text(encoding="utf-8"))["services"]["bot"]
-    targets = {volume.split(":")[1]: volume.split(":")[2] for volume in service["volumes"]}
-    assert targets == {f"{workdir}/knowledge": "ro", f"{workdir}/config.yaml": "ro"}
+    compose = yaml.safe_load((REPO / "compose.yaml").read_text(encoding="utf-8"))
+    service = compose["services"]["bot"]
+    mounts = {volume.split(":")[1]: volume.split(":")[2:] for volume in service["volumes"]}
+    assert mounts == {
+        f"{workdir}/knowledge": ["ro"],
+        f"{workdir}/config.yaml": ["ro"],
+        f"{workdir}/data": [],  # the question log, writable
+    }
+    data = next(volume.split(":")[0] for volume in service["volumes"] if volume.endswith("/data"))
+    assert data in compose["volumes"]  # a named volume: it keeps the image folder's owner
+    assert f'VOLUME ["{workdir}/data"]' in DOCKERFILE
+    assert Config().database == Path("data/bot.sqlite3")  # relative to the config in /app
     assert service["environment"]["DISCORD_TOKEN"].startswith("${DISCORD_TOKEN")  # from .env
     grace = int(service["stop_grace_period"].removesuffix("s"))
     assert grace > SHUTDOWN_GRACE_SECONDS

@@ -140,10 +140,24 @@ def test_the_intents_the_config_needs_are_named(
 
 
 def test_write_access_where_the_bot_writes(clone: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    """The health file's folder must be writable: a missing folder is a FAIL line."""
+    """The question log's folder and the health file's must be writable; else a FAIL line."""
     code, rows = _doctor(capsys, "--health-file", str(clone / "health"))
-    assert code == 0 and rows["write access"] == ("ok", f"{clone} is writable (health file health)")
+    assert code == 0
+    assert rows["write access"] == (
+        "ok",
+        f"can write the question log data/bot.sqlite3 and the health file {clone}/health",
+    )
     (clone / "file").write_text("")
     code, rows = _doctor(capsys, "--health-file", str(clone / "file" / "health"))
     assert code == 1
-    assert rows["write access"] == ("FAIL", f"cannot write in {clone}/file: Not a directory")
+    assert rows["write access"] == (
+        "FAIL",
+        f"health file {clone}/file/health: cannot write in {clone}/file: Not a directory",
+    )
+    (clone / "config.yaml").write_text("database: file/logs/bot.sqlite3\n")
+    code, rows = _doctor(capsys)
+    assert code == 1
+    assert rows["write access"] == (
+        "FAIL",
+        "question log file/logs/bot.sqlite3: cannot write in file: Not a directory",
+    )

@@ -2,8 +2,6 @@
 
 - ``BM25sBaseline``: plain bm25s (Lucene BM25, English stopwords, PyStemmer) over each document's
   concatenated text; it declines only when no document shares a word with the question.
-- ``TitleFuzzBaseline``: rapidfuzz WRatio of the question against each document's title (a paper's
-  title and aliases, a post's text, the profile's bio); declines below ``TITLE_CUTOFF``.
 """
 
 from __future__ import annotations
@@ -11,13 +9,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from rapidfuzz import fuzz, process, utils
-
 from bot.core.models import KnowledgeBase
 from bot.core.retrieval import PROFILE_ID
 from bot.errors import BotError
-
-TITLE_CUTOFF = 60.0
 
 
 def document_texts(kb: KnowledgeBase) -> dict[str, str]:
@@ -84,28 +78,3 @@ class BM25sBaseline:
         docs, scores = self.model.retrieve(tokens, k=k, show_progress=False)
         ranked = [self.doc_ids[int(d)] for d, s in zip(docs[0], scores[0], strict=True) if s > 0]
         return ranked or None
-
-
-@dataclass(frozen=True, slots=True)
-class TitleFuzzBaseline:
-    """rapidfuzz WRatio of the question against document titles."""
-
-    name: str
-    titles: dict[str, str]
-
-    @classmethod
-    def build(cls, kb: KnowledgeBase) -> TitleFuzzBaseline:
-        """Collect one title-like string per document of ``kb``."""
-        titles = {p.id: " ".join((p.title, *p.aliases)) for p in kb.papers}
-        titles.update({p.id: p.text for p in kb.posts})
-        titles[PROFILE_ID] = kb.profile.bio
-        return cls("rapidfuzz-titles", titles)
-
-    def rank(self, question: str, *, k: int = 10) -> list[str] | None:
-        """Document ids best first, or None when the best title scores under the cutoff."""
-        hits = process.extract(
-            question, self.titles, scorer=fuzz.WRatio, processor=utils.default_process, limit=k
-        )
-        if not hits or hits[0][1] < TITLE_CUTOFF:
-            return None
-        return [key for _, _, key in hits]

@@ -2,15 +2,18 @@
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
 from rapidfuzz import fuzz, process, utils
 
-from bot.core.answer import answer_question
+from bot.core.answer import Answerer
+from bot.core.conversation import read_in_context, with_focus
 from bot.core.models import Answer, KnowledgeBase, Paper, Post, Turn
-from bot.core.retrieval import Retriever, alias_key
+from bot.core.query import Query
+from bot.core.retrieval import ALL_LAYERS, Layers, Retriever
 from bot.core.sanitize import clean_text
 from bot.core.structured import StructuredMatcher
 from bot.core.text import content_words
@@ -31,16 +34,23 @@ class Engine:
     kb: KnowledgeBase
     retriever: Retriever
     structured: StructuredMatcher
+    answerer: Answerer
     _names: dict[str, str]  # paper id -> "title alias alias ..." for fuzzy title search
     _name_entries: tuple[tuple[str, str], ...]  # (processed title or alias, paper id), one each
 
     @classmethod
-    def build(cls, kb: KnowledgeBase) -> Engine:
-        """Index ``kb``; the result is immutable and safe to share between tasks and threads."""
+    def build(cls, kb: KnowledgeBase, *, layers: Layers = ALL_LAYERS) -> Engine:
+        """Index ``kb``; the result is immutable and safe to share between tasks and threads.
+
+        ``layers`` switches retrieval layers off (the evaluation measures what each adds).
+        """
+        retriever = Retriever.build(kb, layers=layers)
+        structured = StructuredMatcher.build(kb)
         return cls(
             kb=kb,
-            retriever=Retriever.build(kb),
-            structured=StructuredMatcher.build(kb),
+            retriever=retriever,
+            structured=structured,
+            answerer=Answerer(kb, retriever, structured),
             _names={p.id: " ".join((p.title, *p.aliases)) for p in kb.papers},
             _name_entries=tuple(
                 (_fold(name), p.id)
@@ -52,14 +62,37 @@ class Engine:
     def ask(self, question: str, *, history: Sequence[Turn] = ()) -> Answer:
         """Answer ``question`` with citations, or decline; never raises on any string.
 
-        ``history`` holds the earlier turns of the same conversation, oldest first. Invisible,
-        control and bidi characters are removed first, so "B\u200bART" is BART, and the
-        answer echoes the question as it was understood.
+        ``history`` holds the earlier turns of the same conversation, oldest first: a
+        follow-up ("who wrote it?") is read in their light and the answer says how
+        (``Answer.resolved``); a question with its own topic ignores them. Invisible, control
+        and bidi characters are removed first, so "B\u200bART" is BART, and the answer echoes
+        the question as it was understood.
         """
         question = clean_text(question)
-        return answer_question(
-            question, kb=self.kb, retriever=self.retriever, structured=self.structured
+        reading = read_in_context(
+            question,
+            history,
+            kb=self.kb,
+            retriever=self.retriever,
+            structured=self.structured,
         )
+        query = with_focus(self.understand(reading.text), reading)
+        answer = self.answerer.answer(query)
+        resolved = (reading.shown or reading.text) if reading.followup else ""
+        return dataclasses.replace(answer, question=question, resolved=resolved)
+
+    def replay(self, questions: Sequence[str]) -> list[Turn]:
+        """The turns of a conversation given only its questions (oldest first): each is asked
+        with the turns before it, as the bot answered them."""
+        turns: list[Turn] = []
+        for question in questions:
+            answer = self.ask(question, history=turns)
+            turns.append(turn_of(answer))
+        return turns
+
+    def understand(self, question: str) -> Query:
+        """The ``Query`` this engine reads ``question`` as."""
+        return self.retriever.parse(question)
 
     def find_papers(self, query: str, *, limit: int = 25) -> list[Paper]:
         """Papers whose title or alias matches ``query``, best first (for autocomplete).
@@ -95,15 +128,15 @@ class Engine:
             limit=None,
         )
         for name, _, index in hits:
-            # Close to a whole name ("megabyt", "attension sinks") or the start of a title
+            # Close to a whole name ("megabyt", "atention sink") or the start of a title
             # ("trusting your evidence"); a word found inside a long title ("model") is not.
             if fuzz.ratio(processed, name) >= RESOLVE_WHOLE_NAME or name.startswith(processed):
                 return self.kb.paper(self._name_entries[index][1])
         return None
 
     def _alias_papers(self, text: str) -> list[Paper]:
-        """Papers with ``text`` as an exact alias, newest first (bio works name the profile)."""
-        ids = self.retriever.aliases.get(alias_key(text), frozenset())
+        """Papers with ``text`` as an exact alias, newest first."""
+        ids = self.retriever.aliases.papers_named(text)
         return [p for p in self.kb.papers_newest_first() if p.id in ids] if ids else []
 
     def _ranked_papers(self, query: str) -> list[tuple[Paper, float]]:
@@ -154,7 +187,7 @@ class Engine:
 
     def _matching_ids(self, query: str) -> set[str]:
         words = " ".join(content_words(query))
-        wanted: set[str] = set(self.retriever.aliases.get(alias_key(query), ()))
+        wanted: set[str] = set(self.retriever.aliases.papers_named(query))
         if len(words) >= 3:
             # partial_ratio of the query's content words inside a title: "nearest neighbor"
             # matches both nearest-neighbour titles; WRatio would let "in" match everything.
@@ -167,12 +200,11 @@ class Engine:
                 limit=None,
             )
             wanted.update(key for _, _, key in hits)
-        retrieval = self.retriever.retrieve(query, k=20)
-        if retrieval.confident:
+        retrieval = self.retriever.retrieve(self.retriever.parse(query), k=20)
+        top = retrieval.top
+        if retrieval.confidence == "high" and top is not None:
             wanted.update(
-                h.doc_id
-                for h in retrieval.hits
-                if self.retriever.coverage(retrieval, h.doc_id) >= retrieval.coverage * 0.8
+                c.doc_id for c in retrieval.candidates if c.coverage >= top.coverage * 0.8
             )
         return wanted
 
@@ -181,8 +213,13 @@ class Engine:
 
         See ``bot.core.retrieval.posts_about_papers`` for what makes a post about a paper.
         """
-        ids = self.retriever.paper_posts.get(paper.id, ())
+        ids = self.retriever.aliases.paper_posts.get(paper.id, ())
         return [post for post in map(self.kb.post, ids) if post is not None]
+
+
+def turn_of(answer: Answer) -> Turn:
+    """The turn an answer makes in its conversation: the question as read, the ids it cited."""
+    return Turn(answer.resolved or answer.question, tuple(c.id for c in answer.citations))
 
 
 def _fold(text: str) -> str:
@@ -190,8 +227,8 @@ def _fold(text: str) -> str:
     return " ".join(utils.default_process(text).split())
 
 
-def load_engine(knowledge_dir: Path) -> Engine:
+def load_engine(knowledge_dir: Path, *, layers: Layers = ALL_LAYERS) -> Engine:
     """Load, validate and index a knowledge directory; raises KnowledgeError on any problem."""
     from bot.core.knowledge import load_knowledge
 
-    return Engine.build(load_knowledge(knowledge_dir))
+    return Engine.build(load_knowledge(knowledge_dir), layers=layers)

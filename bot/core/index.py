@@ -34,10 +34,12 @@ class FieldSpec:
 
 
 class IndexedDocument(NamedTuple):
-    """A document ready to index: its id and the analysed terms of each field."""
+    """A document ready to index: its id, the analysed terms of each field and, optionally, for
+    each term, a bit mask of the document's sentences that hold it (-1: its title or context)."""
 
     doc_id: str
     fields: Mapping[str, Sequence[str]]
+    masks: Mapping[str, int] | None = None
 
 
 @dataclass(frozen=True, slots=True, eq=False)  # compared by identity: one per build
@@ -51,6 +53,7 @@ class BM25Index:
     postings: np.ndarray  # int32 document rows, ascending within a term
     scores: np.ndarray  # float32, the BM25F score of (term, document)
     k1: float
+    masks: np.ndarray | None = None  # int64 per posting: the sentences holding it (see above)
 
     @classmethod
     def build(
@@ -82,6 +85,8 @@ class BM25Index:
         term_rows = array("i")
         doc_rows = array("i")
         pair_tf = array("d")
+        pair_mask = array("q")
+        with_masks = any(doc.masks is not None for doc in documents)
         for d, doc in enumerate(documents):
             combined: dict[str, float] = {}
             doc_norm = norm[d]
@@ -89,10 +94,13 @@ class BM25Index:
                 f_norm = doc_norm[field_pos[name]]
                 for term, count in Counter(terms).items():
                     combined[term] = combined.get(term, 0.0) + count * f_norm
+            masks = doc.masks or {}
             for term, value in combined.items():
                 term_rows.append(vocabulary.setdefault(term, len(vocabulary)))
                 doc_rows.append(d)
                 pair_tf.append(value)
+                if with_masks:
+                    pair_mask.append(masks.get(term, 0))
 
         n_terms = len(vocabulary)
         terms_arr = np.frombuffer(term_rows, dtype=np.int32) if term_rows else np.zeros(0, np.int32)
@@ -103,6 +111,13 @@ class BM25Index:
             order
         ]
         tf = (np.frombuffer(pair_tf, dtype=np.float64) if pair_tf else np.zeros(0))[order]
+        masks = (
+            (np.frombuffer(pair_mask, dtype=np.int64) if pair_mask else np.zeros(0, np.int64))[
+                order
+            ]
+            if with_masks
+            else None
+        )
         del order, terms_arr
 
         df = np.bincount(pair_term, minlength=n_terms).astype(np.float64)
@@ -118,6 +133,7 @@ class BM25Index:
             postings=np.ascontiguousarray(postings),
             scores=scores,
             k1=k1,
+            masks=masks,
         )
 
     @property
@@ -141,11 +157,25 @@ class BM25Index:
 
     def contains_many(self, term_row: int, doc_rows: np.ndarray) -> np.ndarray:
         """Whether each of ``doc_rows`` contains the term in row ``term_row`` (bool array)."""
-        postings = self.postings[self.indptr[term_row] : self.indptr[term_row + 1]]
-        if postings.size == 0:
-            return np.zeros(doc_rows.shape, dtype=bool)
+        return self._positions(term_row, doc_rows) >= 0
+
+    def masks_many(self, term_row: int, doc_rows: np.ndarray) -> np.ndarray:
+        """The sentence mask of the term in each of ``doc_rows`` (0 where absent; int64)."""
+        positions = self._positions(term_row, doc_rows)
+        out = np.zeros(doc_rows.shape, dtype=np.int64)
+        if self.masks is not None:
+            found = positions >= 0
+            out[found] = self.masks[positions[found]]
+        return out
+
+    def _positions(self, term_row: int, doc_rows: np.ndarray) -> np.ndarray:
+        """Index into ``postings`` of (term, document) for each of ``doc_rows``; -1 if absent."""
+        lo, hi = int(self.indptr[term_row]), int(self.indptr[term_row + 1])
+        if hi == lo:
+            return np.full(doc_rows.shape, -1, dtype=np.int64)
+        postings = self.postings[lo:hi]
         i = np.minimum(np.searchsorted(postings, doc_rows), postings.size - 1)
-        return postings[i] == doc_rows
+        return np.where(postings[i] == doc_rows, i + lo, -1)
 
     def search(self, terms: Sequence[str], *, k: int = 10) -> list[Hit]:
         """Rank documents for analysed query ``terms`` (plain BM25F, no typo handling)."""

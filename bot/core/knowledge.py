@@ -1,7 +1,8 @@
 """Load and validate a knowledge directory into an immutable ``KnowledgeBase``.
 
-``load_knowledge(dir)`` reads ``profile.yaml``, ``papers.yaml`` and ``posts.yaml`` with the strict
-reader (``bot.core.yamlio``), checks every rule of the schema (``bot.core.schema``), and either
+``load_knowledge(dir)`` reads ``profile.yaml``, ``papers.yaml``, ``posts.yaml`` and the optional
+``exclude.yaml`` with the strict reader (``bot.core.yamlio``), checks every rule of the schema
+(``bot.core.schema``), and either
 returns typed, frozen records or raises ``KnowledgeError`` carrying every problem of every file,
 each printed as ``path:line:col: what is wrong``.
 """
@@ -9,6 +10,7 @@ each printed as ``path:line:col: what is wrong``.
 from __future__ import annotations
 
 import datetime as dt
+import re
 from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -16,7 +18,16 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 from bot.core import schema
-from bot.core.models import KnowledgeBase, Paper, Post, Profile, QuotedPost, Thread
+from bot.core.models import (
+    Exclusion,
+    KnowledgeBase,
+    Paper,
+    Post,
+    Profile,
+    ProfileCounts,
+    QuotedPost,
+    Thread,
+)
 from bot.core.sanitize import quoted as quote
 from bot.core.yamlio import (
     Checker,
@@ -24,6 +35,7 @@ from bot.core.yamlio import (
     Mark,
     MarkedDict,
     MarkedList,
+    describe,
     did_you_mean,
     is_https_url,
     read_yaml,
@@ -113,12 +125,30 @@ def load_knowledge(
     posts = _records(data, check, key="posts", build=_post, ids=ids, failed=problems)
     problems.extend(check.problems)
 
+    synonyms: tuple[tuple[str, ...], ...] = ()
+    if (directory / schema.SYNONYMS_FILE).exists():  # optional: no file, no expansions
+        data, check = read(schema.SYNONYMS_FILE)
+        synonyms = _synonyms(data, check, failed=problems)
+        problems.extend(check.problems)
+
+    excluded: list[Exclusion] = []
+    if (directory / schema.EXCLUDE_FILE).exists():
+        data, check = read(schema.EXCLUDE_FILE)
+        excluded = _exclusions(data, check, ids=ids)
+        problems.extend(check.problems)
+
     if problems or profile is None:
         # File by file (profile, papers, posts), then top to bottom, so editors can walk them.
         files = {name: n for n, name in enumerate(dict.fromkeys(p.path for p in problems))}
         problems.sort(key=lambda p: (files[p.path], p.line or 0, p.col or 0))
         raise KnowledgeError(problems)
-    return KnowledgeBase(profile=profile, papers=tuple(papers), posts=tuple(posts))
+    return KnowledgeBase(
+        profile=profile,
+        papers=tuple(papers),
+        posts=tuple(posts),
+        synonyms=synonyms,
+        excluded=tuple(excluded),
+    )
 
 
 def _file_failed(problems: list[Problem], check: Checker) -> bool:
@@ -195,13 +225,18 @@ def _date(
     return None
 
 
-def _month(m: MarkedDict, key: str, check: Checker, *, where: str) -> str | None:
-    value = check.string(m, key, where=where)
+def _month(
+    m: MarkedDict, key: str, check: Checker, *, where: str, allow_empty: bool = False
+) -> str | None:
+    value = check.string(m, key, where=where, allow_empty=allow_empty)
     if value is None:
         return None
-    if schema.MONTH_RE.match(value) and 1 <= int(value[5:]) <= 12:
+    if (allow_empty and value == "") or (
+        schema.MONTH_RE.match(value) and 1 <= int(value[5:]) <= 12
+    ):
         return value
-    check.problem(m.value_marks[key], f"{where}: {key} must be YYYY-MM, got {quote(value)}")
+    wanted = "YYYY-MM or ''" if allow_empty else "YYYY-MM"
+    check.problem(m.value_marks[key], f"{where}: {key} must be {wanted}, got {quote(value)}")
     return None
 
 
@@ -242,10 +277,12 @@ def _profile(data: Any, check: Checker) -> Profile | None:
     name = check.string(m, "name", where=where)
     handle = _handle(m, "handle", check, where=where)
     url = check.url(m, "url", where=where)
-    bio = check.string(m, "bio", where=where)
+    # A profile scaffolded by `init` knows only the name and handle: the rest may stay empty.
+    bio = check.string(m, "bio", where=where, allow_empty=True)
     location = check.string(m, "location", where=where, allow_empty=True)
-    joined = _month(m, "joined", check, where=where)
+    joined = _month(m, "joined", check, where=where, allow_empty=True)
     works = _strings(m, "works", check, where=where, required=True)
+    counts = _counts(m, check, where=where) if "counts" in m else None
     if (
         len(check.problems) > before
         or name is None
@@ -257,8 +294,106 @@ def _profile(data: Any, check: Checker) -> Profile | None:
     ):
         return None
     return Profile(
-        name=name, handle=handle, url=url, bio=bio, location=location, joined=joined, works=works
+        name=name,
+        handle=handle,
+        url=url,
+        bio=bio,
+        location=location,
+        joined=joined,
+        works=works,
+        counts=counts,
     )
+
+
+def _counts(m: MarkedDict, check: Checker, *, where: str) -> ProfileCounts | None:
+    where = f"{where}.counts"
+    counts = check.mapping(m["counts"], m.value_marks["counts"], where=where)
+    if counts is None:
+        return None
+    check.keys(counts, allowed=schema.COUNTS_KEYS, required=schema.COUNTS_REQUIRED, where=where)
+    captured = check.string(counts, "captured", where=where)
+    if captured is not None and not (
+        schema.YEAR_RE.match(captured)
+        or schema.MONTH_RE.match(captured)
+        or schema.DAY_RE.match(captured)
+    ):
+        check.problem(
+            counts.value_marks["captured"],
+            f"{where}: captured must be YYYY, YYYY-MM or YYYY-MM-DD, got {quote(captured)}",
+        )
+        captured = None
+    values = {
+        key: check.integer(
+            counts, key, where=where, required=False, minimum=0, maximum=schema.MAX_COUNT
+        )
+        for key in ("posts", "following", "followers")
+    }
+    if captured is None:
+        return None
+    return ProfileCounts(captured=captured, **values)
+
+
+# --- synonyms ----------------------------------------------------------------------------------
+
+
+def _synonyms(data: Any, check: Checker, *, failed: list[Problem]) -> tuple[tuple[str, ...], ...]:
+    """The groups of synonyms.yaml: each 2+ distinct terms; a term in two groups is a problem."""
+    if data is None:
+        if not _file_failed(failed, check):
+            check.problem(None, "file is empty: expected a top-level 'synonyms' list")
+        return ()
+    top = check.mapping(data, Mark(1, 1), where="the file")
+    if top is None:
+        return ()
+    check.keys(top, allowed=("synonyms",), required=("synonyms",))
+    groups = (
+        check.sequence(top["synonyms"], top.value_marks["synonyms"], where="synonyms")
+        if "synonyms" in top
+        else None
+    )
+    if groups is None:
+        return ()
+    if len(groups) > schema.SYNONYM_GROUPS_MAX:
+        check.problem(
+            groups.mark, f"synonyms: at most {schema.SYNONYM_GROUPS_MAX} groups, got {len(groups)}"
+        )
+        return ()
+    seen: dict[str, Mark] = {}
+    result: list[tuple[str, ...]] = []
+    for i, group in enumerate(groups):
+        where = f"synonyms[{i}]"
+        items = check.sequence(group, groups.item_marks[i], where=where)
+        if items is None:
+            continue
+        terms: list[str] = []
+        for j, term in enumerate(items):
+            mark = items.item_marks[j]
+            if not isinstance(term, str) or not term.strip():
+                shown = describe(term, items.raw_items[j])
+                check.problem(mark, f"{where}[{j}] must be a non-empty string, got {shown}")
+                continue
+            if len(term) > schema.SYNONYM_TERM_MAX_CHARS:
+                check.problem(
+                    mark, f"{where}[{j}] is longer than {schema.SYNONYM_TERM_MAX_CHARS} characters"
+                )
+                continue
+            key = " ".join(term.casefold().split())
+            if key in seen:
+                first = seen[key]
+                check.problem(
+                    mark, f"{where}[{j}]: {quote(term)} is already in a group (line {first.line})"
+                )
+                continue
+            seen[key] = mark
+            terms.append(term)
+        if len(items) < 2 or len(items) > schema.SYNONYM_GROUP_MAX:
+            check.problem(
+                items.mark,
+                f"{where} must list 2 to {schema.SYNONYM_GROUP_MAX} terms, got {len(items)}",
+            )
+        elif len(terms) >= 2:
+            result.append(tuple(terms))
+    return tuple(result)
 
 
 # --- papers ------------------------------------------------------------------------------------
@@ -292,6 +427,15 @@ def _paper(m: MarkedDict, check: Checker, index: int) -> Paper | None:
     aliases = _strings(m, "aliases", check, where=where, required=False)
     topics = _topics(m, check, where=where)
     note = _optional_text(m, "note", check, where=where)
+    categories = _patterned_strings(
+        m, "categories", check, where=where, pattern=schema.CATEGORY_RE, shape="like 'cs.CL'"
+    )
+    journal_ref = _optional_text(m, "journal_ref", check, where=where)
+    doi = _optional_text(m, "doi", check, where=where)
+    if doi and not schema.DOI_RE.match(doi):
+        check.problem(
+            m.value_marks["doi"], f"{where}: doi must look like '10.1234/abc', got {quote(doi)}"
+        )
     if (
         len(check.problems) > before
         or paper_id is None
@@ -312,6 +456,9 @@ def _paper(m: MarkedDict, check: Checker, index: int) -> Paper | None:
         aliases=aliases,
         topics=topics,
         note=note,
+        categories=categories,
+        journal_ref=journal_ref,
+        doi=doi,
     )
 
 
@@ -324,6 +471,20 @@ def _topics(m: MarkedDict, check: Checker, *, where: str) -> tuple[str, ...]:
             continue
         hint = did_you_mean(topic, schema.TOPICS) or " (see TOPICS in bot/core/schema.py)"
         check.problem(mark, f"{where}: unknown topic {quote(topic)}{hint}")
+    return tuple(good)
+
+
+def _patterned_strings(
+    m: MarkedDict, key: str, check: Checker, *, where: str, pattern: re.Pattern[str], shape: str
+) -> tuple[str, ...]:
+    """An optional list of strings that must each match ``pattern``; bad items are problems."""
+    check.string_list(m, key, where=where, required=False)  # reports non-strings
+    good = []
+    for item, mark in _string_items(m, key):
+        if pattern.match(item):
+            good.append(item)
+        else:
+            check.problem(mark, f"{where}: {key} must hold values {shape}, got {quote(item)}")
     return tuple(good)
 
 
@@ -367,6 +528,16 @@ def _post(m: MarkedDict, check: Checker, index: int) -> Post | None:
     quoted = _quoted(m, check, where=where)
     links = _links(m, check, where=where)
     link_title = _optional_text(m, "link_title", check, where=where)
+    status_id = _optional_text(m, "status_id", check, where=where)
+    if status_id and not schema.STATUS_ID_RE.match(status_id):
+        check.problem(
+            m.value_marks["status_id"],
+            f"{where}: status_id must be X's numeric post id, got {quote(status_id)}",
+        )
+    elif status_id and url is not None and not url.endswith(f"/status/{status_id}"):
+        check.problem(
+            m.value_marks["url"], f"{where}: url must be the status URL of post {status_id}"
+        )
     if (
         len(check.problems) > before
         or post_id is None
@@ -385,6 +556,7 @@ def _post(m: MarkedDict, check: Checker, index: int) -> Post | None:
         quoted=quoted,
         links=links,
         link_title=link_title,
+        status_id=status_id,
     )
 
 
@@ -424,25 +596,68 @@ def _quoted(m: MarkedDict, check: Checker, *, where: str) -> QuotedPost | None:
     date = _date(q, "date", check, where=label, month_ok=False, required=False) or ""
     text = _optional_text(q, "text", check, where=label)
     note = _optional_text(q, "note", check, where=label)
+    url = check.url(q, "url", where=label, required=False) or ""
     if not note and not (handle and text):
         return None  # the missing keys were reported above
-    return QuotedPost(handle=handle, name=name, date=date, text=text, note=note)
+    return QuotedPost(handle=handle, name=name, date=date, text=text, note=note, url=url)
 
 
 def _links(m: MarkedDict, check: Checker, *, where: str) -> tuple[str, ...]:
-    """Links as displayed (often without scheme, maybe cut with "…"); a full URL must be https."""
+    """Links as displayed (often without scheme, maybe cut with "…") or as expanded by X (http or
+    https, as the archive gives them): never shown as links, so http is no risk here."""
     check.string_list(m, "links", where=where, required=False)  # reports non-strings
     good = []
     for link, mark in _string_items(m, "links"):
-        if any(ch.isspace() for ch in link) or ("://" in link and not is_https_url(link)):
+        web = is_https_url(link) or is_https_url(link.replace("http://", "https://", 1))
+        if any(ch.isspace() for ch in link) or ("://" in link and not web):
             check.problem(
                 mark,
-                f"{where}: a link must be as displayed (no spaces) or an https:// URL, "
+                f"{where}: a link must be as displayed (no spaces) or an http(s):// URL, "
                 f"got {quote(link)}",
             )
             continue
         good.append(link)
     return tuple(good)
+
+
+# --- exclude.yaml ------------------------------------------------------------------------------
+
+
+def _exclusions(data: Any, check: Checker, *, ids: dict[str, tuple[str, Mark]]) -> list[Exclusion]:
+    """The ids importers must never add; one that is also a paper or a post is a problem."""
+    if data is None:
+        return []  # an empty file excludes nothing
+    top = check.mapping(data, Mark(1, 1), where="the file")
+    if top is None:
+        return []
+    check.keys(top, allowed=("exclude",), required=("exclude",))
+    result: list[Exclusion] = []
+    seen: set[str] = set()
+    for i, m in enumerate(check.list_of_mappings(top, "exclude") or ()):
+        where = f"exclude[{i}]"
+        check.keys(m, allowed=schema.EXCLUDE_KEYS, required=("id",), where=where)
+        excluded_id = check.string(m, "id", where=where)
+        reason = _optional_text(m, "reason", check, where=where)
+        if excluded_id is None:
+            continue
+        mark = m.value_marks["id"]
+        if not schema.ARXIV_ID_RE.match(excluded_id):
+            check.problem(
+                mark, f"{where}: id must be an arXiv id like '2305.07185', got {quote(excluded_id)}"
+            )
+        elif excluded_id in seen:
+            check.problem(mark, f"{where}: {quote(excluded_id)} is excluded twice")
+        elif excluded_id in ids:
+            path, first = ids[excluded_id]
+            check.problem(
+                mark,
+                f"{where}: {quote(excluded_id)} is excluded but is also a record at "
+                f"{path}:{first.line}:{first.col}; remove it from one of them",
+            )
+        else:
+            seen.add(excluded_id)
+            result.append(Exclusion(id=excluded_id, reason=reason))
+    return result
 
 
 def topic_counts(kb: KnowledgeBase) -> Counter[str]:

@@ -13,6 +13,16 @@ Confidence = Literal["high", "low"]
 
 
 @dataclass(frozen=True, slots=True)
+class ProfileCounts:
+    """The counts the profile page showed when it was captured."""
+
+    captured: str  # when the page was captured: YYYY, YYYY-MM or YYYY-MM-DD
+    posts: int | None = None
+    following: int | None = None
+    followers: int | None = None
+
+
+@dataclass(frozen=True, slots=True)
 class Profile:
     """The researcher's public profile, as captured from X."""
 
@@ -23,6 +33,7 @@ class Profile:
     location: str
     joined: str  # YYYY-MM
     works: tuple[str, ...]  # the works the bio names, e.g. "BART", "kNN-LM"
+    counts: ProfileCounts | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -39,6 +50,9 @@ class Paper:
     aliases: tuple[str, ...] = ()  # short names people use: acronyms, method and model names
     topics: tuple[str, ...] = ()  # from the controlled list in bot.core.schema.TOPICS
     note: str = ""  # a caveat shown with the paper (e.g. a doubtful provenance); "" when none
+    categories: tuple[str, ...] = ()  # arXiv categories, primary first, e.g. ("cs.CL", "cs.LG")
+    journal_ref: str = ""  # arXiv's journal reference, as the authors wrote it; "" when none
+    doi: str = ""  # DOI of the published version, e.g. "10.18653/v1/..."; "" when unknown
 
     @property
     def year(self) -> int:
@@ -54,6 +68,7 @@ class QuotedPost:
     date: str  # YYYY-MM-DD, or "" when the capture has none
     text: str  # "" when the quoted post is unavailable (see note)
     note: str = ""  # why the quoted post's content is missing, e.g. its account no longer exists
+    url: str = ""  # the quoted post's status URL, when known (X archive imports)
 
 
 @dataclass(frozen=True, slots=True)
@@ -72,12 +87,21 @@ class Post:
     id: str  # derived: date + sequence, e.g. "2022-11-22-1"
     date: str  # YYYY-MM-DD
     text: str  # his own words only
-    url: str  # the profile URL: the capture has no post ids
+    url: str  # the post's status URL; the profile URL for posts captured without ids
     reply_to: str = ""  # handle replied to, e.g. "@ml_perception"; "" when not a reply
     thread: Thread | None = None
     quoted: QuotedPost | None = None
     links: tuple[str, ...] = ()  # links he mentions or attaches, as captured (may be shortened)
     link_title: str = ""  # title of an attached link card; "" when none
+    status_id: str = ""  # X's id of the post (from the archive); "" when captured without one
+
+
+@dataclass(frozen=True, slots=True)
+class Exclusion:
+    """An arXiv id kept out of the knowledge base on every import (e.g. a namesake's paper)."""
+
+    id: str
+    reason: str = ""
 
 
 @dataclass(frozen=True, slots=True)
@@ -87,6 +111,8 @@ class KnowledgeBase:
     profile: Profile
     papers: tuple[Paper, ...]
     posts: tuple[Post, ...]
+    synonyms: tuple[tuple[str, ...], ...] = ()  # groups of equivalent terms (synonyms.yaml)
+    excluded: tuple[Exclusion, ...] = ()  # ids importers must never add (exclude.yaml)
     _papers_by_id: dict[str, Paper] = field(init=False, repr=False, compare=False)
     _posts_by_id: dict[str, Post] = field(init=False, repr=False, compare=False)
     _papers_newest: tuple[Paper, ...] = field(init=False, repr=False, compare=False)
@@ -139,6 +165,7 @@ class Citation:
     url: str
     text: str  # the post's own text for a post; the cited excerpt for a paper or the profile
     score: float
+    note: str = ""  # a caveat to show with the source (a doubtful record); "" when none
 
 
 @dataclass(frozen=True, slots=True)
@@ -164,7 +191,7 @@ class Answer:
     # None when declined.
     confidence: Confidence | None = "high"
     resolved: str = ""  # the question as it was read (a follow-up made explicit); "" = as asked
-    notes: tuple[str, ...] = ()  # caveats every interface shows (e.g. a doubtful record)
+    notes: tuple[str, ...] = ()  # the citations' caveats, "[n] caveat", for every interface
 
 
 @dataclass(frozen=True, slots=True)

@@ -11,7 +11,10 @@ import re
 PROFILE_FILE = "profile.yaml"
 PAPERS_FILE = "papers.yaml"
 POSTS_FILE = "posts.yaml"
+SYNONYMS_FILE = "synonyms.yaml"  # optional: groups of equivalent terms for query expansion
 KNOWLEDGE_FILES = (PROFILE_FILE, PAPERS_FILE, POSTS_FILE)
+# Optional: arXiv ids that importers must never add (a namesake's papers). Absent means none.
+EXCLUDE_FILE = "exclude.yaml"
 
 MAX_FILE_BYTES = 1_000_000  # ~7x the shipped papers.yaml; a bigger file is a mistake, not data
 
@@ -60,7 +63,16 @@ TOPICS: tuple[str, ...] = tuple(TOPIC_DESCRIPTIONS)
 # Keys of each record kind, in the order the build writes them. Required keys must be present and,
 # for strings, non-empty; optional keys may be omitted (or left "" where the value is unknown).
 PROFILE_REQUIRED = ("name", "handle", "url", "bio", "location", "joined", "works")
-PROFILE_KEYS = PROFILE_REQUIRED
+PROFILE_KEYS = (*PROFILE_REQUIRED, "counts")
+# The counts the profile page showed, with when it was captured (YYYY, YYYY-MM or YYYY-MM-DD).
+COUNTS_REQUIRED = ("captured",)
+COUNTS_KEYS = ("captured", "posts", "following", "followers")
+MAX_COUNT = 10**12
+
+# synonyms.yaml: `synonyms:` is a list of groups, each a list of 2+ equivalent terms.
+SYNONYM_GROUP_MAX = 20  # terms in one group
+SYNONYM_TERM_MAX_CHARS = 60
+SYNONYM_GROUPS_MAX = 5_000
 
 PAPER_REQUIRED = ("id", "title", "date", "authors", "url", "abstract")
 PAPER_KEYS = (
@@ -74,20 +86,39 @@ PAPER_KEYS = (
     "aliases",
     "topics",
     "note",
+    "categories",
+    "journal_ref",
+    "doi",
 )
-# Filled by hand, never from the raw sources: the build keeps them as they are.
+# Filled by hand, never from the raw sources: the build and the importers keep them as they are.
 PAPER_CURATED = ("aliases", "topics", "note")
 
 POST_REQUIRED = ("id", "date", "text", "url")
-POST_KEYS = ("id", "date", "text", "url", "reply_to", "thread", "quoted", "links", "link_title")
+POST_KEYS = (
+    "id",
+    "date",
+    "text",
+    "url",
+    "reply_to",
+    "thread",
+    "quoted",
+    "links",
+    "link_title",
+    "status_id",
+)
 THREAD_REQUIRED = ("id", "position")
 THREAD_KEYS = ("id", "position", "total")
-QUOTED_KEYS = ("handle", "name", "date", "text", "note")
+QUOTED_KEYS = ("handle", "name", "date", "text", "note", "url")
+EXCLUDE_KEYS = ("id", "reason")
 
 ARXIV_ID_RE = re.compile(r"^\d{4}\.\d{4,5}$")
 ARXIV_URL_PREFIX = "https://arxiv.org/abs/"
 DAY_RE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 MONTH_RE = re.compile(r"^\d{4}-\d{2}$")
+YEAR_RE = re.compile(r"^\d{4}$")
 POST_ID_RE = re.compile(r"^(\d{4}-\d{2}-\d{2})-(\d+)$")
 HANDLE_RE = re.compile(r"^@\w{1,50}$")
 TOPIC_RE = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
+STATUS_ID_RE = re.compile(r"^\d{1,20}$")  # X's numeric post ids ("1845209812345678901")
+CATEGORY_RE = re.compile(r"^[a-z-]+(?:\.[A-Za-z-]+)?$")  # arXiv categories: "cs.CL", "hep-th"
+DOI_RE = re.compile(r"^10\.\d{4,9}/\S+$")

@@ -12,12 +12,13 @@ Every parser takes the document's text plus the name to show in errors, and rais
 from __future__ import annotations
 
 import datetime as dt
+import itertools
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TypeVar
 
-from bot.core.models import Paper, Post, Profile, QuotedPost, Thread
+from bot.core.models import Paper, Post, Profile, ProfileCounts, QuotedPost, Thread
 from bot.core.schema import ARXIV_ID_RE, ARXIV_URL_PREFIX, DAY_RE, MONTH_RE
 from bot.errors import KnowledgeError, Problem
 
@@ -37,7 +38,7 @@ _REPLY_RE = re.compile(r"^Replying to (@\w+)")
 _GONE_RE = re.compile(r"^This Post is from an account that no longer exists\b")
 _GONE_NOTE = "the quoted post is from an account that no longer exists; its text is not available"
 # "1/5", "(1/6)" or "1/" (no total) at the very end of the text marks a thread position.
-_THREAD_RE = re.compile(r"\s*(?:\((\d+)/(\d+)\)|(\d+)/(\d*))$")
+THREAD_MARKER_RE = re.compile(r"\s*(?:\((\d+)/(\d+)\)|(\d+)/(\d*))$")
 # A link as X displays it: optional scheme, a domain, then a path (often cut short with "…").
 _LINK_RE = re.compile(r"(?:https?://)?(?:[A-Za-z0-9-]+\.)+[A-Za-z]{2,}/\S*")
 _BIO_WORKS_RE = re.compile(r"things like (.+?)\.?$")
@@ -145,7 +146,47 @@ def _parse_profile_header(
         location=location,
         joined=joined,
         works=works,
+        counts=_parse_counts(_header_lines(lines, start)),
     )
+
+
+_POST_COUNT_RE = re.compile(r"^([\d,]+) posts?$")
+_NUMBER_RE = re.compile(r"^[\d,]+$")
+_COPYRIGHT_RE = re.compile(r"© (\d{4}) X Corp")
+
+
+def _parse_counts(header: list[_Line]) -> ProfileCounts | None:
+    """The counts the page showed ("277 posts", "252" / "Following", "8,406" / "Followers"),
+    dated by the page's copyright year: the capture carries no other date, so without that
+    year the counts are left out rather than given an invented date."""
+    captured = next((m.group(1) for ln in header if (m := _COPYRIGHT_RE.search(ln.text))), None)
+    texts = [ln.text for ln in header if ln.text]
+    posts = next((_number(m.group(1)) for t in texts if (m := _POST_COUNT_RE.match(t))), None)
+    labelled = {
+        label.lower(): _number(value)
+        for value, label in itertools.pairwise(texts)
+        if _NUMBER_RE.match(value) and label in ("Following", "Followers")
+    }
+    if captured is None:
+        return None
+    return ProfileCounts(
+        captured=captured,
+        posts=posts,
+        following=labelled.get("following"),
+        followers=labelled.get("followers"),
+    )
+
+
+def _header_lines(lines: list[_Line], start: int) -> list[_Line]:
+    """The page's lines before its first post (the profile header and the page chrome)."""
+    end = next(
+        (i for i in range(start + 1, len(lines)) if lines[i].text == _POST_START), len(lines)
+    )
+    return lines[:end]
+
+
+def _number(text: str) -> int:
+    return int(text.replace(",", ""))
 
 
 def _post_blocks(lines: list[_Line]) -> list[list[_Line]]:
@@ -206,7 +247,7 @@ def _parse_post(block: list[_Line], *, source: str) -> _RawPost:
         raise KnowledgeError([Problem(source, start.number, None, f"{what}: no text")])
     post_text = "\n".join(text_lines)
     position = total = None
-    if m := _THREAD_RE.search(post_text):
+    if m := THREAD_MARKER_RE.search(post_text):
         position = int(m.group(1) or m.group(3))
         total_text = m.group(2) or m.group(4)
         total = int(total_text) if total_text else None

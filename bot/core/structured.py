@@ -1,94 +1,60 @@
-"""Questions answered from metadata rather than text match: lists of papers and profile facts.
+"""Questions answered from metadata rather than text: lists of papers and posts, one paper's record.
 
-"His latest papers", "papers from 2021", "papers on retrieval", "how many papers with Sewon Min",
-"where is he based", "when did he join X". Detection is deliberately narrow (a list or profile cue
-plus a filter the metadata can answer); anything else goes to the retriever.
+"His latest papers", "papers from 2021", "his ICML papers", "papers on retrieval", "how many papers
+with Sewon Min", "his oldest paper", "papers he first-authored". Detection reads the ``Query``'s
+cues and years and this knowledge base's venues, co-authors and topics; a question whose other
+words the metadata cannot answer goes to the retriever. Every filter is a precomputed index (by
+year, venue, author, topic), so a list costs the same for 100 papers as for 100,000.
 """
 
 from __future__ import annotations
 
-import dataclasses
 import re
+from collections.abc import Callable, Hashable, Iterable
 from dataclasses import dataclass
-from typing import Literal
+from typing import TypeVar
 
 from rapidfuzz import fuzz, process
 
 from bot.core.models import KnowledgeBase, Paper, Post
+from bot.core.query import Cue, Query, person_words
 from bot.core.text import NUMBER_WORDS, STOPWORDS, normalize, stem, tokenize
-
-ProfileAspect = Literal["location", "joined", "handle", "bio"]
-FactAspect = Literal["authors", "date", "venue", "link"]
-
-LIST_LIMIT = 10  # papers cited in one list answer; the rest are counted in the intro
-DEFAULT_RECENT = 5
-AUTHOR_CUTOFF = 85.0  # rapidfuzz ratio for a name in the question to count as a co-author
+from bot.core.tuning import TUNING, Tuning
 
 # "his latest three papers": the number words up to ten ("one" is a stopword in retrieval, so
 # text.NUMBER_WORDS leaves it out; here it is a count).
 _NUMBERS = {"one": 1} | {w: int(d) for w, d in NUMBER_WORDS.items() if int(d) <= 10}
-_LIST_CUE = re.compile(
-    r"\b(papers|publications|articles|works|published|publish|wrote|written|list|how many|"
-    r"co-?authored|co-?wrote|collaborat\w*|worked with|work with|done with|done on|worked on|"
-    r"work on)\b"
+_SINGLE_PAPER = re.compile(r"\b(paper|publication|article|work|thing|one|anything|something)\b")
+_WITH = re.compile(
+    r"\b(with|w/|w|co-?authors?|co-?authored|co-?wrote|collaborat\w*|alongside|and|together)\b"
 )
-_SINGLE_PAPER = re.compile(r"\b(paper|publication|article|work)\b")
-_RECENT = re.compile(r"\b(latest|newest|most recent|recent|last|new)\b")
-_YEAR = re.compile(r"\b((?:19|20)\d{2})\b")
-_POSTS = re.compile(r"\b(posts|tweets)\b")
-_POST = re.compile(r"\b(post|tweet|posted|tweeted)\b")
-_COUNT = re.compile(r"\bhow many\b|\bnumber of\b|\bcount\b")
-_WITH = re.compile(r"\b(with|co-?authors?|co-?authored|co-?wrote|collaborat\w*|alongside|and)\b")
-_PERSON = r"(he|him|his|mike|lewis|ml_perception)"
-# Each aspect needs both patterns to match: the cue and a sign it is about him (or his account).
-_PROFILE_PATTERNS: tuple[tuple[ProfileAspect, re.Pattern[str], re.Pattern[str]], ...] = (
-    (
-        "location",
-        re.compile(
-            r"\b(where|which city|what city|what town|location|based|located|live in|lives)\b"
-        ),
-        re.compile(rf"\b{_PERSON}\b|\b(based|located)\b"),
-    ),
-    (
-        "joined",
-        re.compile(r"\b(join|joined|joining|sign(ed)? up|start(ed)? (using|tweeting|posting))\b"),
-        re.compile(rf"\b({_PERSON[1:-1]}|x|twitter)\b"),
-    ),
-    (
-        "handle",
-        re.compile(r"\b(handle|username|user name|account)\b"),
-        re.compile(rf"\b({_PERSON[1:-1]}|x|twitter)\b"),
-    ),
-    (
-        "bio",
-        re.compile(
-            r"\bwho is\b|\bwho's\b|\bknown for\b|\bfamous for\b|\bbio\b|\btell me about\b"
-            r"|\bwhat does he do\b|\b(role|job|position)\b"
-        ),
-        re.compile(
-            rf"^\W*(who is|who's) {_PERSON}( lewis)?\W*$|\b(he|his) (known|famous)\b"
-            r"|\b(his|x|twitter) bio\b|tell me about (him|mike lewis|mike)\W*$"
-            r"|\bwhat does he do\b|\b(his|he) (role|job|position)\b"
-        ),
-    ),
-)
+_YEAR_WORD = re.compile(r"(?:19|20)\d{2}")
+_K = TypeVar("_K", bound=Hashable)
 # Question words that never describe the papers wanted ("which papers did he write on ...").
 _FILLER = frozenset(
     """
-    accepted all appear appeared appears area areas article articles authored came co coauthor
-    coauthored collaborate collaborated collaborating collaboration come conference conferences
-    count cowrote done
-    field give how last latest list many newest number paper papers post posted posts presented
-    publication publications publish published put recent related release released show subject
-    together topic topics total tweet tweeted tweets venue venues work works write written wrote
+    accepted actually all appear appeared appears area areas article articles authored back came
+    co coauthor coauthored collaborate collaborated collaborating collaboration come conference
+    conferences count cowrote done earliest ever field first give have how last latest lead list
+    many newest number oldest on out paper papers post posted posts presented publication
+    publications publish published put recent related release released show subject together
+    topic topics total tweet tweeted tweets venue venues work works write written wrote author
+    authors thing things one ones any anything pls please w far together
     """.split()  # noqa: SIM905 - a word list reads better as text
 )
-
-
 # A venue's former name, so a question using it still finds the venue's papers.
 VENUE_SYNONYMS = {"nips": "neurips"}
 _FINDINGS = re.compile(r"^findings of\s+", re.IGNORECASE)
 _VENUE_YEAR = re.compile(r"\s*\b((?:19|20)\d{2})$")
+# The words of a question about one paper's record that do not name the paper.
+FACT_WORDS = re.compile(
+    r"\b(who|wrote|write|written|authored|authors?|co-?authors?|worked|else|when|where|what|which|"
+    r"publish\w*|release\w*|come|came|out|appear\w*|present\w*|accepted|submit\w*|venue|"
+    r"conference|journal|year|date|link|url|pdf|arxiv|id|page|with|did|was|were|is|the|on|of|"
+    r"for|first|author|list|in|at|it|main|lead|senior|last|other|that|this|co|s|conf|writer"
+    r"|writers|coauthors?|called|name|named|title|titled|day|month|get|got|paper|pls|please"
+    r"|under|some)\b"
+)
 
 
 def venue_family(venue: str) -> str:
@@ -101,12 +67,13 @@ def venue_family(venue: str) -> str:
 
 @dataclass(frozen=True, slots=True)
 class PaperList:
-    """A metadata question's answer: the matching papers newest first and how they were chosen."""
+    """A metadata question's answer: the matching papers in the order asked, and how chosen."""
 
-    papers: tuple[Paper, ...]  # every match, newest first
+    papers: tuple[Paper, ...]  # every match, newest first (oldest first when asked)
     description: str  # e.g. "from 2021 with Tim Dettmers"
     count_question: bool  # "how many ...": the intro leads with the number
-    recent: int | None = None  # "latest N": only the N newest were asked for
+    recent: int | None = None  # "latest N" / "oldest N": only the N first were asked for
+    oldest: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -117,87 +84,40 @@ class PostList:
     recent: int | None = None
 
 
-@dataclass(frozen=True, slots=True)
-class PaperFactQuestion:
-    """A question about one paper's record (who wrote it, when or where it appeared, its link);
-    ``topic`` is the question without the cue words, to find the paper with."""
-
-    aspect: FactAspect
-    topic: str
-
-
-_FACT_PATTERNS: tuple[tuple[FactAspect, re.Pattern[str]], ...] = (
-    (
-        "authors",
-        re.compile(
-            r"\bwho\b.*\b(wrote|write|written|authored|authors?|co-?authors?|worked on|else)\b"
-            r"|\b(co-?)?authors? (of|on|for)\b|\bwho (did|was|were)\b.*\bwith\b"
-        ),
-    ),
-    (
-        "venue",
-        re.compile(
-            r"\b(which|what) (venue|conference|journal)\b"
-            r"|\bwhere\b.*\b(publish\w*|appear\w*|present\w*|accepted)\b"
-        ),
-    ),
-    (
-        "date",
-        re.compile(
-            r"\bwhen\b.*\b(publish\w*|release\w*|come out|came out|out|appear\w*|submit\w*"
-            r"|written|wrote)\b|\b(what|which) year\b"
-        ),
-    ),
-    ("link", re.compile(r"\b(link|url|pdf|arxiv (id|link|page))\b")),
-)
-_FACT_WORDS = re.compile(
-    r"\b(who|wrote|write|written|authored|authors?|co-?authors?|worked|else|when|where|what|which|"
-    r"publish\w*|release\w*|come|came|out|appear\w*|present\w*|accepted|submit\w*|venue|"
-    r"conference|journal|year|link|url|pdf|arxiv|id|page|with|did|was|were|is|the|on|of|for)\b"
-)
-
-
-_ABOUT_POSTS = re.compile(r"\b(post|posted|posts|tweet|tweeted|tweets|say|said|says)\b")
-
-
-def match_paper_fact(question: str) -> PaperFactQuestion | None:
-    """Detect a question about a paper's record; the caller finds which paper it names."""
-    text = normalize(question[:500])
-    if _ABOUT_POSTS.search(text):  # "what did he post when Llama 3 came out?" is about a post
-        return None
-    for aspect, pattern in _FACT_PATTERNS:
-        if pattern.search(text):
-            return PaperFactQuestion(aspect, " ".join(_FACT_WORDS.sub(" ", text).split()))
-    return None
-
-
-@dataclass(frozen=True, slots=True)
-class ProfileQuestion:
-    """A question about the profile itself (where he is based, when he joined X, who he is)."""
-
-    aspect: ProfileAspect
+def fact_topic(query: Query) -> str:
+    """The words of a question about one paper's record that name the paper."""
+    return " ".join(FACT_WORDS.sub(" ", query.normalized).split())
 
 
 @dataclass(frozen=True, slots=True, eq=False)  # compared by identity: one per build
 class StructuredMatcher:
-    """Detects metadata questions over one knowledge base; immutable once built."""
+    """Answers metadata questions over one knowledge base; immutable once built."""
 
     kb: KnowledgeBase
     author_names: tuple[str, ...]  # normalised full names and distinctive surnames
     author_keys: tuple[str, ...]  # the full name each entry of author_names stands for
     topic_stems: dict[str, frozenset[str]]
-    years: frozenset[int]
-    venues: dict[str, str] = dataclasses.field(default_factory=dict)  # word -> venue family
+    venues: dict[str, str]  # a venue family's last word -> the family
+    by_year: dict[int, tuple[Paper, ...]]  # newest first, like every index below
+    by_family: dict[str, tuple[Paper, ...]]
+    by_author: dict[str, tuple[Paper, ...]]
+    by_topic: dict[str, tuple[Paper, ...]]
+    first_authored: tuple[Paper, ...]  # papers whose first author is the researcher
+    person: frozenset[str]  # the words naming him ("what did Lewis publish" asks no topic)
+    tuning: Tuning = TUNING
 
     @classmethod
-    def build(cls, kb: KnowledgeBase) -> StructuredMatcher:
-        """Collect co-author names, topics and years of ``kb``."""
+    def build(cls, kb: KnowledgeBase, *, tuning: Tuning = TUNING) -> StructuredMatcher:
+        """Index the co-authors, venues, years and topics of ``kb``."""
+        me = normalize(kb.profile.name)
+        person = frozenset(person_words(kb.profile.name, kb.profile.handle))
         full = sorted({a for p in kb.papers for a in p.authors if a and "et al" not in a})
-        full = [a for a in full if normalize(a) != normalize(kb.profile.name)]
+        full = [a for a in full if normalize(a) != me]
         surnames: dict[str, list[str]] = {}
         for author in full:
             parts = normalize(author).split()
-            if len(parts) > 1 and len(parts[-1]) >= 4:
+            # A co-author sharing his surname ("Patrick Lewis") is named in full, never by it.
+            if len(parts) > 1 and len(parts[-1]) >= 4 and parts[-1] not in person:
                 surnames.setdefault(parts[-1], []).append(author)
         names = [normalize(a) for a in full]
         keys = list(full)
@@ -219,96 +139,113 @@ class StructuredMatcher:
             family = venues.get(new)
             if family is not None:
                 venues.setdefault(old, family)
+        newest = kb.papers_newest_first()
         return cls(
             kb=kb,
             author_names=tuple(names),
             author_keys=tuple(keys),
             topic_stems=topics,
-            years=frozenset(p.year for p in kb.papers),
             venues=venues,
+            by_year=_group(newest, lambda p: [p.year]),
+            by_family=_group(newest, lambda p: [venue_family(p.venue)] if p.venue else []),
+            by_author=_group(newest, lambda p: list(p.authors)),
+            by_topic=_group(newest, lambda p: list(p.topics)),
+            first_authored=tuple(p for p in newest if p.authors and normalize(p.authors[0]) == me),
+            person=person,
+            tuning=tuning,
         )
 
-    def match(self, question: str) -> PaperList | PostList | ProfileQuestion | None:
-        """Return what the metadata can answer for ``question``, or None for the retriever."""
-        text = normalize(question[:500])
-        for aspect, cue, about_him in _PROFILE_PATTERNS:
-            if cue.search(text) and about_him.search(text):
-                return ProfileQuestion(aspect)
-        return self._post_list(text) or self._paper_list(text)
-
-    def _post_list(self, text: str) -> PostList | None:
+    def post_list(self, query: Query) -> PostList | None:
         """ "His latest posts", "list his tweets": his posts newest first, when nothing else is
         asked about them (a topic goes to the retriever)."""
-        recent = _RECENT.search(text)
-        if not (_POSTS.search(text) or (recent and _POST.search(text))):
+        text = query.normalized
+        recent = query.has(Cue.RECENT)
+        if not (query.has(Cue.POSTS) or (recent and re.search(r"\b(post|tweet)", text))):
             return None
-        rest = [
-            w
-            for w in tokenize(text)
-            if w not in STOPWORDS and w not in _FILLER and w not in _NUMBERS and not w.isdigit()
-        ]
+        rest = [w for w in self._rest(query, set()) if w not in _NUMBERS and not w.isdigit()]
         if rest:
             return None
         posts = self.kb.posts_newest_first()
-        return PostList(posts, self._how_many_recent(text) if recent else None)
+        return PostList(posts, self._how_many(text) if recent else None)
 
-    def _paper_list(self, text: str) -> PaperList | None:
-        listy = bool(_LIST_CUE.search(text))
-        recent = _RECENT.search(text)
+    def paper_list(self, query: Query) -> PaperList | None:
+        """The papers a metadata question asks for, or None when it asks something else."""
+        text = query.normalized
+        listy = query.has(Cue.LIST)
+        recent, oldest = query.has(Cue.RECENT), query.has(Cue.OLDEST)
         words = tokenize(text, joined=False)
         families = list(dict.fromkeys(self.venues[w] for w in words if w in self.venues))
-        if not listy and not families and not (recent and _SINGLE_PAPER.search(text)):
+        first_author = query.has(Cue.FIRST_AUTHOR)
+        single = bool(_SINGLE_PAPER.search(text))
+        if not (listy or families or first_author or ((recent or oldest) and single)):
             return None
-        papers = list(self.kb.papers_newest_first())
+        papers: list[Paper] = list(self.kb.papers_newest_first())
         parts: list[str] = []
         used: set[str] = set()
-
-        years = [int(y) for y in _YEAR.findall(text)]
+        years = list(query.years)
         if families:
             # "NeurIPS 2023" is the venue's year (an ICLR 2024 paper is on arXiv in 2023).
-            papers = [p for p in papers if self._at_venue(p, families, years, text)]
+            at_venue = {p.id for f in families for p in self.by_family.get(f, ())}
+            papers = [p for p in papers if p.id in at_venue and self._venue_ok(p, years, text)]
             parts.append(self._venue_description(families, years, text))
             used.update(w for w in words if w in self.venues or w == "findings")
             used.update(str(y) for y in years)
             years = []
         if years:
-            papers = [p for p in papers if p.year in years]
+            in_years = {p.id for y in years for p in self.by_year.get(y, ())}
+            papers = [p for p in papers if p.id in in_years]
             parts.append("from " + " and ".join(str(y) for y in years))
             used.update(str(y) for y in years)
-
-        authors, name_words = self._coauthors(text) if _WITH.search(text) else ([], set())
+        if first_author:
+            firsts = {p.id for p in self.first_authored}
+            papers = [p for p in papers if p.id in firsts]
+            parts.append("as first author")
+            used.update(("first", "author", "authored", "lead"))
+        authors, name_words = self._coauthors(words) if _WITH.search(text) else ([], set())
         if authors:
-            papers = [p for p in papers if all(a in p.authors for a in authors)]
+            shared = set.intersection(*({p.id for p in self.by_author[a]} for a in authors))
+            papers = [p for p in papers if p.id in shared]
             parts.append("with " + " and ".join(authors))
             used.update(name_words)
-
-        content = [w for w in tokenize(text) if w not in STOPWORDS and w not in _FILLER]
-        rest = [w for w in content if w not in used and not _YEAR.fullmatch(w)]
+        rest = self._rest(query, used)
         topic = self._topic(rest)
         if topic:
-            papers = [p for p in papers if topic in p.topics]
+            tagged = {p.id for p in self.by_topic.get(topic, ())}
+            papers = [p for p in papers if p.id in tagged]
             parts.append("on " + topic.replace("-", " "))
             rest = []
-
-        n_recent: int | None = None
-        if recent and not years:
-            n_recent = self._how_many_recent(text)
+        count: int | None = None
+        if (recent or oldest) and not query.years:
+            count = self._how_many(text)
             rest = [w for w in rest if w not in _NUMBERS and not w.isdigit()]
         if rest:  # words the metadata cannot answer: let the retriever rank them
             return None
-        if not parts and n_recent is None and not _COUNT.search(text) and not listy:
+        if not parts and count is None and not query.has(Cue.COUNT) and not listy:
             return None
+        if oldest and not recent:
+            papers.reverse()
         return PaperList(
             papers=tuple(papers),
             description=" ".join(parts),
-            count_question=bool(_COUNT.search(text)),
-            recent=n_recent,
+            count_question=query.has(Cue.COUNT),
+            recent=count,
+            oldest=oldest and not recent,
         )
 
-    def _at_venue(self, paper: Paper, families: list[str], years: list[int], text: str) -> bool:
-        """Whether ``paper`` appeared at one of ``families`` (in one of ``years``, if any)."""
-        if venue_family(paper.venue) not in families:
-            return False
+    def _rest(self, query: Query, used: set[str]) -> list[str]:
+        """Content words the metadata cannot answer (not filler, a year, his name or ``used``)."""
+        return [
+            w
+            for w in query.tokens
+            if w not in STOPWORDS
+            and w not in _FILLER
+            and w not in used
+            and not _YEAR_WORD.fullmatch(w)
+            and w not in self.person
+        ]
+
+    def _venue_ok(self, paper: Paper, years: list[int], text: str) -> bool:
+        """Whether ``paper`` is in Findings when asked, and in one of ``years``, if any."""
         if "findings" in text and not _FINDINGS.match(paper.venue):
             return False
         year = _VENUE_YEAR.search(paper.venue)
@@ -320,41 +257,47 @@ class StructuredMatcher:
         if "findings" in text:
             return f"in Findings of {names}{when}"
         findings = [
-            f
-            for f in families
-            if any(_FINDINGS.match(p.venue) and venue_family(p.venue) == f for p in self.kb.papers)
+            f for f in families if any(_FINDINGS.match(p.venue) for p in self.by_family.get(f, ()))
         ]
         also = f" (including Findings of {' and '.join(findings)})" if findings else ""
         return f"at {names}{when}{also}"
 
-    def _how_many_recent(self, text: str) -> int:
+    def _how_many(self, text: str) -> int:
         match = re.search(r"\b(\d{1,2}|" + "|".join(_NUMBERS) + r")\b", text)
         if match:
             word = match.group(1)
-            return max(1, min(LIST_LIMIT, int(word) if word.isdigit() else _NUMBERS[word]))
+            limit = self.tuning.list_limit
+            return max(1, min(limit, int(word) if word.isdigit() else _NUMBERS[word]))
         if re.search(r"\b(papers|publications|articles|works|posts|tweets)\b", text):
-            return DEFAULT_RECENT
+            return self.tuning.default_recent
         return 1
 
-    def _coauthors(self, text: str) -> tuple[list[str], set[str]]:
-        """Co-authors named in ``text`` (typo-tolerant: "Luke Zettelmoyer") and the words used."""
-        words = tokenize(text, joined=False)[:64]
+    def _coauthors(self, words: list[str]) -> tuple[list[str], set[str]]:
+        """Co-authors named by ``words`` (typo-tolerant: "Luke Zettelmoyer") and the words used;
+        his own name is not a co-author's."""
+        words = words[:64]
         grams = [" ".join(words[i : i + n]) for n in (3, 2, 1) for i in range(len(words) - n + 1)]
-        grams = [g for g in grams if len(g) >= 4 and g not in STOPWORDS]
+        grams = [
+            g
+            for g in grams
+            if len(g) >= 4 and g not in STOPWORDS and not set(g.split()) <= self.person
+        ]
         if not grams or not self.author_names:
             return [], set()
-        scores = process.cdist(
-            grams, self.author_names, scorer=fuzz.ratio, score_cutoff=AUTHOR_CUTOFF
-        )
+        cutoff = self.tuning.author_cutoff
+        scores = process.cdist(grams, self.author_names, scorer=fuzz.ratio, score_cutoff=cutoff)
         found: dict[str, float] = {}
         used: set[str] = set()
         for gram, row in zip(grams, scores, strict=True):
             col = int(row.argmax())
-            if row[col] >= AUTHOR_CUTOFF:
+            if row[col] >= cutoff:
                 key = self.author_keys[col]
                 found[key] = max(found.get(key, 0.0), float(row[col]))
                 used.update(gram.split())
-        return sorted(found, key=lambda a: -found[a])[:2], used
+        authors = sorted(found, key=lambda a: -found[a])[:2]
+        # The other words of a found name ("devendra" of Devendra Singh Sachan) are used too.
+        used.update(w for a in authors for w in tokenize(normalize(a), joined=False))
+        return authors, used
 
     def _topic(self, words: list[str]) -> str | None:
         """The topic whose name covers every remaining content word of the question."""
@@ -367,3 +310,14 @@ class StructuredMatcher:
             if overlap and stems <= topic_stems and (best is None or overlap > best[0]):
                 best = (overlap, topic)
         return best[1] if best else None
+
+
+def _group(
+    papers: Iterable[Paper], keys_of: Callable[[Paper], list[_K]]
+) -> dict[_K, tuple[Paper, ...]]:
+    """Papers by each key ``keys_of`` gives them, in the order given."""
+    groups: dict[_K, list[Paper]] = {}
+    for paper in papers:
+        for key in keys_of(paper):
+            groups.setdefault(key, []).append(paper)
+    return {k: tuple(v) for k, v in groups.items()}

@@ -14,8 +14,9 @@ import unicodedata
 import Stemmer
 
 # General English function words plus the words every question here carries without telling
-# documents apart ("what did mike lewis say in his paper about ..."): with them removed a question
+# documents apart ("what did she say in her paper about ..."): with them removed a question
 # made only of common words has nothing left to match, so it cannot be answered by accident.
+# The researcher's own name and handle are such words too: see ``bot.core.query.person_words``.
 ENGLISH_STOPWORDS = frozenset(
     """
     a about above actually after again against all also am an and any anyone anything are aren
@@ -52,13 +53,27 @@ CHAT_STOPWORDS = frozenset(
 DOMAIN_STOPWORDS = frozenset(
     """
     article articles author authors describe did discuss discussed does explain explains he him
-    his lewis mention mentioned michael mike ml_perception model models paper papers perception
+    his mention mentioned model models paper papers
     post posted posts publication publications publish published research researcher researchers
     studies study summarise summarize summary talk talked talks tweet tweeted tweets twitter
     work worked working works write written wrote x
     """.split()  # noqa: SIM905 - a word list reads better as text
 )
-STOPWORDS = ENGLISH_STOPWORDS | CHAT_STOPWORDS | DOMAIN_STOPWORDS
+# Chat shorthand and interjections ("eli5", "tbh", "pls", "u"), contractions typed without their
+# apostrophe ("whats", "didnt") and the words that only say two things are compared ("vs",
+# "diff"): how people type in a channel, never what they ask about.
+SLANG_STOPWORDS = frozenset(
+    """
+    abt bc bro btw coz cuz dude dunno eli eli5 fr gimme gonna gotta guys hmm idk imho imo irl kinda
+    lemme lmao lmk lol nah ngl nope ok okay omg pls plz ppl rn rofl smth sorta sth tbh tf thx
+    tl tldr ty u ur wanna wdym wtf ya yall yeah yep yo
+    whats hows whos wheres whens whys thats theres heres im ive id ill youre theyre hes shes
+    dont doesnt didnt isnt wasnt arent werent cant couldnt wont wouldnt shouldnt hasnt havent
+    hadnt lets
+    vs versus diff difference differences different differ differs compare compared comparison
+    """.split()  # noqa: SIM905 - a word list reads better as text
+)
+STOPWORDS = ENGLISH_STOPWORDS | CHAT_STOPWORDS | DOMAIN_STOPWORDS | SLANG_STOPWORDS
 
 # LaTeX as it occurs in arXiv abstracts: inline maths, escaped percent, TeX quotes, a few commands.
 _LATEX_COMMANDS = {
@@ -193,25 +208,6 @@ def _stem_word(word: str) -> str:
     return _stem_one(_stemmer(), word)
 
 
-# The field's standard abbreviations: a question that spells the phrase out also matches papers
-# that only use the short form ("mixes a language model with ..." -> the kNN-LM paper's "LM").
-ABBREVIATIONS: tuple[tuple[re.Pattern[str], str, str], ...] = tuple(
-    (re.compile(rf"\b{pattern}\b"), head, short)
-    for pattern, head, short in (
-        (r"large language models?", "large", "llm"),
-        (r"language models?", "language", "lm"),
-        (r"machine translation", "machine", "mt"),
-        (r"question answering", "question", "qa"),
-        (r"mixture[- ]of[- ]experts?", "mixture", "moe"),
-        (r"reinforcement learning", "reinforcement", "rl"),
-        (r"(?:k[- ])?nearest[- ]neighbou?rs?", "nearest", "knn"),
-        (r"in[- ]context learning", "context", "icl"),
-        (r"natural language processing", "natural", "nlp"),
-        (r"key[- ]value", "key", "kv"),
-    )
-)
-
-
 # Number words and the digits abstracts write them with ("a thousand examples" -> "1,000"):
 # a question's number word also matches the number (as an alternative, never an extra word).
 NUMBER_WORDS = {
@@ -232,11 +228,6 @@ NUMBER_WORDS = {
 }
 
 
-def abbreviations(normalized: str) -> list[tuple[str, str]]:
-    """``(head word, abbreviation)`` for each spelt-out phrase of ``ABBREVIATIONS`` in the text."""
-    return [(head, short) for regex, head, short in ABBREVIATIONS if regex.search(normalized)]
-
-
 _ACRONYM_PLURAL_RE = re.compile(r"[b-df-hj-np-tv-z0-9]{1,6}s")
 
 
@@ -248,14 +239,15 @@ def _stem_one(stemmer: Stemmer.Stemmer, word: str) -> str:
     return stemmer.stemWord(word)
 
 
-def content_words(text: str) -> list[str]:
-    """Normalise and tokenise ``text`` and drop stopwords: the words that tell documents apart."""
-    return [w for w in tokenize(normalize(text)) if w not in STOPWORDS]
+def content_words(text: str, *, extra: frozenset[str] = frozenset()) -> list[str]:
+    """Normalise and tokenise ``text`` and drop stopwords (and ``extra`` ones, such as the
+    researcher's own names): the words that tell documents apart."""
+    return [w for w in tokenize(normalize(text)) if w not in STOPWORDS and w not in extra]
 
 
-def analyze(text: str) -> list[str]:
+def analyze(text: str, *, extra: frozenset[str] = frozenset()) -> list[str]:
     """Return the index terms of ``text``: normalised, tokenised, stopwords removed, stemmed."""
-    return stem(content_words(text))
+    return stem(content_words(text, extra=extra))
 
 
 def split_sentences(text: str) -> list[str]:

@@ -37,6 +37,7 @@ marked data, and with ``FieldLimits`` caps the length of each string and the ite
 ``did_you_mean(word, choices)`` formats it as `` (did you mean 'x'?)`` or "".
 ``describe(value, raw)`` names a loaded value for messages ("an unquoted YAML date 2023-05-15 ...").
 ``is_https_url(text)``: an absolute https URL with a host and no whitespace.
+``utf8_problem(data, error, path)``: where bytes stop being UTF-8, as a located ``Problem``.
 """
 
 from __future__ import annotations
@@ -136,12 +137,17 @@ def read_yaml(
     try:
         text = data.decode("utf-8")
     except UnicodeDecodeError as exc:
-        line = data.count(b"\n", 0, exc.start) + 1
-        line_start = data.rfind(b"\n", 0, exc.start) + 1
-        col = len(data[line_start : exc.start].decode("utf-8", errors="replace")) + 1
-        bad = data[exc.start : exc.start + 1].hex()
-        return None, [Problem(shown, line, col, f"not valid UTF-8 (byte 0x{bad})")]
+        return None, [utf8_problem(data, exc, shown)]
     return parse_yaml(text, display_path=shown)
+
+
+def utf8_problem(data: bytes, error: UnicodeDecodeError, path: str) -> Problem:
+    """Where ``data`` stops being UTF-8, as a located problem (line and column, 1-based)."""
+    line = data.count(b"\n", 0, error.start) + 1
+    line_start = data.rfind(b"\n", 0, error.start) + 1
+    col = len(data[line_start : error.start].decode("utf-8", errors="replace")) + 1
+    bad = data[error.start : error.start + 1].hex()
+    return Problem(path, line, col, f"not valid UTF-8 (byte 0x{bad})")
 
 
 def parse_yaml(text: str, *, display_path: str) -> tuple[Any, list[Problem]]:

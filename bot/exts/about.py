@@ -15,15 +15,23 @@ if TYPE_CHECKING:
     from bot.client import QABot
 
 
+# The /about description names the researcher of the profile (see embeds.command_description).
+ABOUT_DESCRIPTION = (
+    "What I know about {whose} research, how to ask, and where my sources come from."
+)
+
+
 class AboutCog(commands.Cog):
     """Describe the bot and its knowledge."""
 
     def __init__(self, bot: QABot) -> None:
         self.bot = bot
+        name = bot.engine.kb.profile.name
+        self.about.description = embeds.command_description(ABOUT_DESCRIPTION, name)
 
     @app_commands.command()
     async def about(self, interaction: discord.Interaction[Any]) -> None:
-        """What I know about Mike Lewis's research, how to ask, and where my sources come from."""
+        """What I know, how to ask, and where my sources come from."""
         kb = self.bot.engine.kb
         name = self.bot.user.name if self.bot.user else "this bot"
         embed = embeds.about_embed(kb, summary=summarize(kb), bot_name=name)

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import logging
 from typing import TYPE_CHECKING, Any
 
@@ -11,17 +10,13 @@ from discord import app_commands
 from discord.ext import commands
 
 from bot import embeds
-from bot.core.diff import diff_knowledge
-from bot.core.engine import load_engine
-from bot.core.knowledge import summarize
-from bot.errors import KnowledgeError
 
 if TYPE_CHECKING:
     from bot.client import QABot
 
 log = logging.getLogger(__name__)
 
-NOT_ADMIN = "Only server administrators and the bot's configured admins can use /reload."
+NOT_ADMIN = "Only server administrators and the bot's configured admins can use this command."
 RELOAD_FAILED = "Reload failed: I kept the knowledge I had. {count} {noun} to fix:"
 
 
@@ -64,26 +59,18 @@ class AdminCog(commands.Cog):
 
     async def _reload(self, interaction: discord.Interaction[Any]) -> None:
         await interaction.response.defer(ephemeral=True, thinking=True)
-        old = self.bot.engine
         none = discord.AllowedMentions.none()
-        try:
-            # Reading, validating and indexing is blocking work: keep it off the event loop.
-            new = await asyncio.to_thread(load_engine, self.bot.config.knowledge_dir)
-        except KnowledgeError as exc:
-            log.warning(
-                "reload by %s failed with %d problems", interaction.user.id, len(exc.problems)
-            )
-            count = len(exc.problems)
+        outcome = await self.bot.reload_knowledge()
+        if outcome.summary is None or outcome.diff is None:
+            count = len(outcome.problems)
+            log.warning("reload by %s failed with %d problems", interaction.user.id, count)
             header = RELOAD_FAILED.format(count=count, noun="problem" if count == 1 else "problems")
-            text = embeds.problems_message(exc.problems, header=header)
+            text = embeds.problems_message(outcome.problems, header=header)
             await interaction.followup.send(text, ephemeral=True, allowed_mentions=none)
             return
-        self.bot.engine = new  # one assignment: questions in flight keep their old snapshot
-        diff = diff_knowledge(old.kb, new.kb)
-        summary = summarize(new.kb)
-        log.info("knowledge reloaded by %s: %s", interaction.user.id, summary)
+        log.info("knowledge reloaded by %s: %s", interaction.user.id, outcome.summary)
         await interaction.followup.send(
-            embed=embeds.reload_embed(summary=summary, diff=diff),
+            embed=embeds.reload_embed(summary=outcome.summary, diff=outcome.diff),
             ephemeral=True,
             allowed_mentions=none,
         )

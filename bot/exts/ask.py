@@ -16,6 +16,7 @@ from discord.ext import commands
 
 from bot import embeds
 from bot.client import place_allowed
+from bot.exts.feedback import log_answer
 
 if TYPE_CHECKING:
     from bot.client import QABot
@@ -24,7 +25,9 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
-EMPTY_QUESTION = "Ask me a question about {name}'s research, for example: “What is BART?”"
+EMPTY_QUESTION = "Ask me a question about {name}'s research, for example: “{example}”"
+# The /ask description names the researcher of the profile (see ``embeds.command_description``).
+ASK_DESCRIPTION = "Ask a question about {whose} research; the answer cites its sources."
 TOO_LONG = "That question is {length} characters long; please keep it under {limit}."
 COOLING_DOWN = "Slow down a little: you can ask again in {seconds} s."
 FAILED = "Sorry, something went wrong while answering. The error was logged."
@@ -68,7 +71,7 @@ def answer_as_messages(engine: Engine, question: str) -> tuple[Answer, list[list
     Both steps grow with the knowledge and the answer, so neither may run on the event loop.
     """
     answer = engine.ask(question)
-    return answer, embeds.answer_messages(answer, notes=embeds.paper_notes(engine.kb))
+    return answer, embeds.answer_messages(answer)
 
 
 def _seconds(wait: float) -> int:
@@ -81,6 +84,8 @@ class AskCog(commands.Cog):
     def __init__(self, bot: QABot) -> None:
         self.bot = bot
         self.cooldowns = UserCooldowns(bot.config.cooldown_seconds)
+        name = bot.engine.kb.profile.name
+        self.ask.description = embeds.command_description(ASK_DESCRIPTION, name)
 
     # --- chat ------------------------------------------------------------------------------
 
@@ -127,13 +132,23 @@ class AskCog(commands.Cog):
             text, mention_author=False, allowed_mentions=discord.AllowedMentions.none()
         )
 
-    async def _answer_message(self, message: discord.Message, question: str) -> None:
+    def _interface(self, message: discord.Message) -> str:
+        """How a chat question reached the bot, for the question log."""
+        if isinstance(message.channel, discord.DMChannel):
+            return "dm"
+        me = self.bot.user
+        if me is not None and any(u.id == me.id for u in message.mentions):
+            return "mention"
+        return "channel"
+
+    async def _answer_message(
+        self, message: discord.Message, question: str, *, interface: str | None = None
+    ) -> None:
+        """Answer one chat question; ``interface`` overrides how it is logged ("follow-up")."""
+        started = time.perf_counter()
         limit = self.bot.config.max_question_length
         if not question:
-            await self._reply(
-                message,
-                EMPTY_QUESTION.format(name=embeds.plain_text(self.bot.engine.kb.profile.name)),
-            )
+            await self._reply(message, self._empty_question())
             return
         if len(question) > limit:
             await self._reply(message, TOO_LONG.format(length=len(question), limit=limit))
@@ -145,16 +160,41 @@ class AskCog(commands.Cog):
         engine = self.bot.engine  # one snapshot: a /reload meanwhile does not mix two KBs
         async with message.channel.typing():
             answer, (first, *rest) = await asyncio.to_thread(answer_as_messages, engine, question)
+        view = log_answer(
+            self.bot,
+            answer,
+            question_id=message.id,
+            user_id=message.author.id,
+            guild_id=message.guild.id if message.guild else None,
+            channel_id=message.channel.id,
+            interface=interface or self._interface(message),
+            started=started,
+        )
         none = discord.AllowedMentions.none()
-        await message.reply(embeds=first, mention_author=False, allowed_mentions=none)
-        for extra in rest:
-            await message.channel.send(embeds=extra, allowed_mentions=none)
+        # The 👍/👎 buttons go under the last message of the answer.
+        await message.reply(
+            embeds=first,
+            mention_author=False,
+            allowed_mentions=none,
+            view=discord.utils.MISSING if rest else view,
+        )
+        for n, extra in enumerate(rest, start=1):
+            last = n == len(rest)
+            await message.channel.send(
+                embeds=extra, allowed_mentions=none, view=view if last else discord.utils.MISSING
+            )
         log.info(
             "replied to message %s from user %s (%s, %d sources)",
             message.id,
             message.author.id,
             "declined" if answer.declined else "answered",
             len(answer.citations),
+        )
+
+    def _empty_question(self) -> str:
+        kb = self.bot.engine.kb
+        return EMPTY_QUESTION.format(
+            name=embeds.plain_text(kb.profile.name), example=embeds.example_question(kb)
         )
 
     # --- /ask ------------------------------------------------------------------------------
@@ -169,19 +209,20 @@ class AskCog(commands.Cog):
 
     @app_commands.command()
     @app_commands.describe(
-        question="What you want to know about his research",
+        question="What you want to know about the research",
         private="Only you see the answer (default: the server's setting)",
     )
     async def ask(
         self, interaction: discord.Interaction[Any], question: str, private: bool | None = None
     ) -> None:
-        """Ask a question about Mike Lewis's research; the answer cites its sources."""
+        """Ask a question about the researcher's work; the answer cites its sources."""
+        started = time.perf_counter()
         config = self.bot.config
         ephemeral = config.ask_private_by_default if private is None else private
         question = clean_question(question)
         none = discord.AllowedMentions.none()
         if not question:
-            text = EMPTY_QUESTION.format(name=embeds.plain_text(self.bot.engine.kb.profile.name))
+            text = self._empty_question()
             await interaction.response.send_message(text, ephemeral=True, allowed_mentions=none)
             return
         if len(question) > config.max_question_length:
@@ -191,10 +232,25 @@ class AskCog(commands.Cog):
         # Answering may take longer than Discord's 3-second window: acknowledge first.
         await interaction.response.defer(thinking=True, ephemeral=ephemeral)
         with self.bot.in_flight():  # a shutdown lets this answer finish first
-            _, messages = await asyncio.to_thread(answer_as_messages, self.bot.engine, question)
-            for message in messages:
+            answer, messages = await asyncio.to_thread(
+                answer_as_messages, self.bot.engine, question
+            )
+            view = log_answer(
+                self.bot,
+                answer,
+                question_id=interaction.id,
+                user_id=interaction.user.id,
+                guild_id=interaction.guild_id,
+                channel_id=interaction.channel_id,
+                interface="ask",
+                started=started,
+            )
+            for n, message in enumerate(messages, start=1):
                 await interaction.followup.send(
-                    embeds=message, ephemeral=ephemeral, allowed_mentions=none
+                    embeds=message,
+                    ephemeral=ephemeral,
+                    allowed_mentions=none,
+                    view=view if n == len(messages) else discord.utils.MISSING,
                 )
 
 

@@ -1,4 +1,4 @@
-"""Browse his papers: ``/papers`` with filters and paging, ``/paper`` for one paper's card."""
+"""Browse the papers: ``/papers`` with filters and paging, ``/paper`` for one paper's card."""
 
 from __future__ import annotations
 
@@ -23,6 +23,10 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 PER_PAGE = 6
+# The /papers description names the researcher of the profile (see embeds.command_description).
+PAPERS_DESCRIPTION = (
+    "List {whose} papers, newest first, optionally filtered by year, topic or words."
+)
 UNKNOWN_TOPIC = "Unknown topic “{topic}”. Pick one of: {topics}."
 NO_MATCH = "No papers match {filters}."
 NO_PAPER = (
@@ -42,10 +46,12 @@ def choice_name(paper: Paper) -> str:
 
 
 class PapersCog(commands.Cog):
-    """List his papers with filters and paging, and show one paper's card."""
+    """List the papers with filters and paging, and show one paper's card."""
 
     def __init__(self, bot: QABot) -> None:
         self.bot = bot
+        name = bot.engine.kb.profile.name
+        self.papers.description = embeds.command_description(PAPERS_DESCRIPTION, name)
 
     @app_commands.command()
     @app_commands.describe(
@@ -60,7 +66,7 @@ class PapersCog(commands.Cog):
         topic: str | None = None,
         query: str | None = None,
     ) -> None:
-        """List his papers, newest first, optionally filtered by year, topic or words."""
+        """List the papers, newest first, optionally filtered by year, topic or words."""
         engine = self.bot.engine
         none = discord.AllowedMentions.none()
         topic = topic.strip().lower() if topic else None
@@ -106,9 +112,9 @@ class PapersCog(commands.Cog):
         return [app_commands.Choice(name=t, value=t) for t in topics[:AUTOCOMPLETE_CHOICES_LIMIT]]
 
     @app_commands.command()
-    @app_commands.describe(title="The paper's title or a short name such as BART or kNN-LM")
+    @app_commands.describe(title="The paper's title, or a short name such as an acronym")
     async def paper(self, interaction: discord.Interaction[Any], title: str) -> None:
-        """Show one paper: title, date, venue, authors, abstract, short names and his posts."""
+        """Show one paper: title, date, venue, authors, abstract, short names and related posts."""
         engine = self.bot.engine
         # Autocomplete sends an arXiv id, but the user may type anything: check it again.
         wanted = title.strip()

@@ -312,12 +312,15 @@ def test_post_id_must_start_with_its_date(tmp_path: Path, monkeypatch: pytest.Mo
     ]
 
 
-def test_links_display_or_https(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    """Display links (no scheme, cut with …) pass; an http URL among links does not."""
-    posts = TINY_POSTS + "    links:\n      - science.org/doi/10.1126/sc…\n      - http://x.org/a\n"
+def test_links_display_or_web_urls(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Display links (no scheme, cut with …) and http(s) URLs pass; another scheme does not."""
+    posts = TINY_POSTS + (
+        "    links:\n      - science.org/doi/10.1126/sc…\n      - http://x.org/a\n"
+        "      - ftp://x.org/a\n"
+    )
     assert _problems(tmp_path, monkeypatch, posts=posts) == [
-        "k/posts.yaml:20:9: post 2019-10-31-1: a link must be as displayed (no spaces) or an "
-        "https:// URL, got 'http://x.org/a'"
+        "k/posts.yaml:21:9: post 2019-10-31-1: a link must be as displayed (no spaces) or an "
+        "http(s):// URL, got 'ftp://x.org/a'"
     ]
 
 

@@ -22,6 +22,7 @@ from discord.gateway import DiscordWebSocket
 from bot.client import QABot
 from bot.config import Config
 from bot.core.engine import load_engine
+from bot.recorder import Recorder
 from tests.e2e.fake_discord import CHANNEL_ID, GUILD_ID, FakeDiscord
 from tests.e2e.spec import body_problems
 
@@ -75,19 +76,37 @@ async def fake(monkeypatch: pytest.MonkeyPatch) -> AsyncIterator[FakeDiscord]:
     assert [p for r in server.requests for p in body_problems(r)] == []
 
 
+async def start_bot(
+    knowledge_dir: Path, *, config: Config | None = None, recorder: Recorder | None = None
+) -> QABot:
+    """A real QABot logged in against the fake (no gateway), with one cached guild."""
+    config = config or Config(knowledge_dir=knowledge_dir, cooldown_seconds=0)
+    client = QABot(
+        config=config,
+        engine=load_engine(knowledge_dir),
+        sync_on_start=False,
+        recorder=recorder,
+    )
+    await client.login("fake-token")
+    client._connection._add_guild_from_data(GUILD)  # type: ignore[arg-type]
+    return client
+
+
+def assert_no_errors_logged(caplog: pytest.LogCaptureFixture) -> None:
+    """discord.py only logs exceptions in handlers: an ERROR record is a failed test."""
+    errors = [r for r in caplog.get_records("call") if r.levelno >= logging.ERROR]
+    assert errors == [], "\n".join(r.getMessage() for r in errors)
+
+
 @pytest.fixture
 async def bot(
     fake: FakeDiscord, tiny_knowledge_dir: Path, caplog: pytest.LogCaptureFixture
 ) -> AsyncIterator[QABot]:
     """The real QABot, logged in against the fake (no gateway), with one cached guild."""
-    config = Config(knowledge_dir=tiny_knowledge_dir, cooldown_seconds=0)
-    client = QABot(config=config, engine=load_engine(tiny_knowledge_dir), sync_on_start=False)
-    await client.login("fake-token")
-    client._connection._add_guild_from_data(GUILD)  # type: ignore[arg-type]
+    client = await start_bot(tiny_knowledge_dir)
     yield client
     await client.close()
-    errors = [r for r in caplog.get_records("call") if r.levelno >= logging.ERROR]
-    assert errors == [], "\n".join(r.getMessage() for r in errors)
+    assert_no_errors_logged(caplog)
 
 
 @pytest.fixture

@@ -20,7 +20,7 @@ from collections.abc import Callable, Coroutine
 from dataclasses import dataclass
 from typing import Any, TypeVar
 
-from aiohttp import web
+from aiohttp import BodyPartReader, web
 
 _T = TypeVar("_T")
 
@@ -61,6 +61,7 @@ class Request:
     query: str
     body: Any
     reply: Any = None  # what the fake answered (None for 204 or 404)
+    files: tuple[str, ...] = ()  # names of the files sent with a multipart body
 
     @property
     def kind(self) -> str:
@@ -205,13 +206,18 @@ class FakeDiscord:
 
     async def _handle(self, request: web.Request) -> web.Response:
         path = "/" + request.match_info["tail"]
-        body = await request.json() if request.body_exists else None
+        body, files = await _read_body(request)
         if self.reject_token and path == "/users/@me":
             self.requests.append(Request(request.method, path, request.query_string, body))
             return _json({"message": "401: Unauthorized", "code": 0}, status=401)
         result = self._reply(Request(request.method, path, request.query_string, body))
         record = Request(
-            request.method, path, request.query_string, body, None if result == 204 else result
+            request.method,
+            path,
+            request.query_string,
+            body,
+            None if result == 204 else result,
+            files,
         )
         async with self._changed:
             self.requests.append(record)
@@ -263,6 +269,26 @@ class FakeDiscord:
                 "message": message_payload(message_id, CHANNEL_ID, data),
             }
         return reply
+
+
+async def _read_body(request: web.Request) -> tuple[Any, tuple[str, ...]]:
+    """The JSON body, from a plain JSON request or the payload_json part of a multipart one
+    (how discord.py sends attachments), and the names of the files sent."""
+    if not request.body_exists:
+        return None, ()
+    if not request.content_type.startswith("multipart/"):
+        return await request.json(), ()
+    body: Any = None
+    files: list[str] = []
+    reader = await request.multipart()
+    while (part := await reader.next()) is not None:
+        assert isinstance(part, BodyPartReader)
+        if part.name == "payload_json":
+            body = json.loads(await part.text())
+        else:
+            await part.read()
+            files.append(part.filename or "")
+    return body, tuple(files)
 
 
 def _json(data: Any, *, status: int = 200) -> web.Response:

@@ -71,7 +71,8 @@ def test_sync_command_uploads_the_tree_and_exits(
     monkeypatch.setattr("bot.log.setup_logging", lambda level: None)  # keep pytest's logging
     assert main(["sync", "--guild", str(GUILD_ID)]) == 0
     assert capsys.readouterr().out == (
-        f"synced 5 commands to guild {GUILD_ID}: about, ask, paper, papers, reload\n"
+        f"synced 7 commands to guild {GUILD_ID}: about, ask, paper, papers, reload, stats, "
+        "unanswered\n"
     )
     [put] = fake_in_thread.find("PUT", rf"/applications/{APP_ID}/guilds/{GUILD_ID}/commands")
     assert body_problems(put) == []

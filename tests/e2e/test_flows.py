@@ -165,9 +165,18 @@ async def test_sync_uploads_the_command_tree(bot: QABot, fake: FakeDiscord) -> N
     await sync_commands(bot, guild_id=None)
     [put] = fake.find("PUT", rf"/applications/{APP_ID}/commands")
     commands = {c["name"]: c for c in put.body}
-    assert sorted(commands) == ["about", "ask", "paper", "papers", "reload"]
-    assert commands["reload"]["default_member_permissions"] in (8, "8")
-    assert commands["reload"]["contexts"] == [0]
+    assert sorted(commands) == [
+        "about",
+        "ask",
+        "paper",
+        "papers",
+        "reload",
+        "stats",
+        "unanswered",
+    ]
+    for admin_only in ("reload", "stats", "unanswered"):
+        assert commands[admin_only]["default_member_permissions"] in (8, "8")
+        assert commands[admin_only]["contexts"] == [0]
     assert [o["name"] for o in commands["papers"]["options"]] == ["year", "topic", "query"]
     assert commands["papers"]["options"][1]["autocomplete"] is True
     assert all(len(c["description"]) <= 100 for c in put.body)

@@ -233,7 +233,7 @@ def test_paper_card_shows_every_part() -> None:
         ("Authors", "Mike Lewis, Yinhan Liu, Naman Goyal"),
         ("Also known as", "BART"),
         (
-            "His posts about it",
+            "Posts about it",
             "[2022-11-22](https://x.com/ml_perception) — “Excited to share Cicero, the first AI "
             "to play Diplomacy at a human level!”",
         ),
@@ -257,10 +257,10 @@ def test_paper_note_is_shown_on_card_and_in_lists() -> None:
     assert embeds.paper_embed(NOTED).description.startswith(note)
     assert note in embeds.paper_list_line(1, NOTED)
     answer = replace(BART_ANSWER, citations=(paper_citation(NOTED),))
-    [[embed]] = embeds.answer_messages(answer, notes=embeds.paper_notes(make_kb()))
+    [[embed]] = embeds.answer_messages(answer)
     assert embed.fields[0].value == f"**1.** [The Llama 4 Herd]({NOTED.url}) · 2026-01-16\n{note}"
-    stated = replace(answer, intro=f"Note: {NOTED.note}")
-    [[embed]] = embeds.answer_messages(stated, notes=embeds.paper_notes(make_kb()))
+    without = replace(answer, citations=(replace(paper_citation(NOTED), note=""),))
+    [[embed]] = embeds.answer_messages(without)
     assert embed.fields[0].value == f"**1.** [The Llama 4 Herd]({NOTED.url}) · 2026-01-16"
     about = embeds.about_embed(make_kb(), summary=summarize(make_kb()), bot_name="LewisBot")
     assert note in about.fields[0].value

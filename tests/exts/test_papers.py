@@ -113,7 +113,7 @@ async def test_paper_card_for_chosen_id_with_related_posts() -> None:
     await cog.paper.callback(cog, itx, title=BART.id)
     embed = itx.response.send_message.await_args.kwargs["embed"]
     assert embed.url == BART.url
-    assert embed.fields[-1].name == "His posts about it"
+    assert embed.fields[-1].name == "Posts about it"
 
 
 async def test_paper_rechecks_free_text_and_refuses_empty() -> None:

@@ -1,0 +1,195 @@
+"""The semantic layer: meaning-level similarity from static word-piece embeddings (wordllama).
+
+wordllama ships a 256-dimensional embedding matrix and its tokenizer inside its wheel. This module
+reads those two files itself, strictly offline: it never imports the ``wordllama`` package (whose
+import adds a handler to the root logger) and never calls anything that can reach a model hub.
+A text's vector is the mean of its word pieces' vectors, normalised, as wordllama computes it;
+the texts are casefolded first, which matched the question sets slightly better than cased text.
+
+Each sentence of each document keeps its vector (float16), and each document one vector (the mean
+of all its pieces), so a question costs one embedding and a few dot products.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import logging
+import threading
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+
+if TYPE_CHECKING:
+    from tokenizers import Tokenizer
+
+log = logging.getLogger(__name__)
+
+EMBEDDING_PACKAGE = "wordllama"
+TOKENIZER_FILE = Path("tokenizers", "l2_supercat_tokenizer_config.json")
+WEIGHTS_FILE = Path("weights", "l2_supercat_256.safetensors")
+TENSOR_KEY = "embedding.weight"
+MAX_PIECES = 512  # word pieces kept per text: an abstract's length, never a pasted book
+
+
+class EmbeddingUnavailable(Exception):
+    """The embedding files or the libraries that read them are not installed."""
+
+
+@dataclass(frozen=True, slots=True, eq=False)
+class Embedder:
+    """Turns texts into unit vectors; immutable and safe to share between threads."""
+
+    tokenizer: Tokenizer
+    weights: np.ndarray  # (vocabulary, dim) float16
+    source: str  # where the files were read from, for logs and `doctor`
+
+    @property
+    def dim(self) -> int:
+        return int(self.weights.shape[1])
+
+    def piece_ids(self, texts: Sequence[str]) -> list[np.ndarray]:
+        """The word-piece ids of each casefolded text (uint16, at most ``MAX_PIECES``)."""
+        encodings = self.tokenizer.encode_batch(
+            [t.casefold() for t in texts], add_special_tokens=False
+        )
+        return [np.asarray(e.ids[:MAX_PIECES], dtype=np.uint16) for e in encodings]
+
+    def embed(self, texts: Sequence[str]) -> np.ndarray:
+        """Unit vectors of ``texts`` (float32, one row each; a text without pieces gives zeros).
+
+        The mean of a text's piece vectors has the direction of their sum, so the sum is kept.
+        """
+        ids = self.piece_ids(texts)
+        lengths = np.fromiter((len(i) for i in ids), dtype=np.int64, count=len(ids))
+        flat = np.concatenate(ids) if ids else np.zeros(0, np.uint16)
+        return _unit(self.sums(flat, lengths))
+
+    def sums(self, flat_ids: np.ndarray, lengths: np.ndarray) -> np.ndarray:
+        """The sum of the piece vectors of each consecutive run of ``flat_ids`` (float32)."""
+        out = np.zeros((len(lengths), self.dim), dtype=np.float32)
+        nonempty = lengths > 0
+        if not nonempty.any():
+            return out
+        starts = np.concatenate(([0], np.cumsum(lengths)[:-1]))
+        vectors = self.weights[flat_ids.astype(np.int64)].astype(np.float32)
+        out[nonempty] = np.add.reduceat(vectors, starts[nonempty], axis=0)
+        return out
+
+
+_lock = threading.Lock()
+_cached: Embedder | None = None
+
+
+def load_embedder() -> Embedder:
+    """The embedder, read once per process from the installed wheel; raises EmbeddingUnavailable.
+
+    Only local files are read: the package is located with ``importlib.util.find_spec`` (which
+    does not run it), the tokenizer with ``Tokenizer.from_file`` and the weights with
+    ``safetensors``' memory-mapped reader.
+    """
+    global _cached
+    with _lock:
+        if _cached is None:
+            _cached = _read_embedder()
+        return _cached
+
+
+def _read_embedder() -> Embedder:
+    try:
+        spec = importlib.util.find_spec(EMBEDDING_PACKAGE)
+        from safetensors import safe_open
+        from tokenizers import Tokenizer
+    except ImportError as exc:
+        raise EmbeddingUnavailable(f"{exc.name} is not installed") from exc
+    if spec is None or not spec.submodule_search_locations:
+        raise EmbeddingUnavailable(f"{EMBEDDING_PACKAGE} is not installed")
+    package = Path(next(iter(spec.submodule_search_locations)))
+    tokenizer_path, weights_path = package / TOKENIZER_FILE, package / WEIGHTS_FILE
+    for path in (tokenizer_path, weights_path):
+        if not path.is_file():
+            raise EmbeddingUnavailable(f"{path} is missing from the {EMBEDDING_PACKAGE} package")
+    try:
+        tokenizer = Tokenizer.from_file(str(tokenizer_path))
+        handle: Any
+        with safe_open(str(weights_path), framework="np") as handle:
+            weights = np.ascontiguousarray(handle.get_tensor(TENSOR_KEY), dtype=np.float16)
+    except Exception as exc:  # a damaged install: say which file, work on lexically
+        raise EmbeddingUnavailable(f"cannot read {package}: {exc}") from exc
+    tokenizer.no_padding()
+    tokenizer.no_truncation()
+    return Embedder(tokenizer, weights, str(package))
+
+
+@dataclass(frozen=True, slots=True, eq=False)
+class SemanticIndex:
+    """One unit vector per document and per sentence (a document's context counts as one)."""
+
+    embedder: Embedder
+    doc_vectors: np.ndarray  # (documents, dim) float32, unit rows
+    sentence_vectors: np.ndarray  # (sentences, dim) float16, unit rows, documents in order
+    doc_sentences: np.ndarray  # int64 (documents + 1): each document's first sentence
+
+    @classmethod
+    def build(cls, embedder: Embedder, docs: Sequence[tuple[str, Sequence[str]]]) -> SemanticIndex:
+        """Embed each document's (context, sentences): every sentence, and the whole document
+        as the mean of all its word pieces."""
+        texts: list[str] = []
+        offsets = [0]
+        for context, sentences in docs:
+            texts.append(context)
+            texts.extend(sentences)
+            offsets.append(len(texts))
+        ids = embedder.piece_ids(texts)
+        lengths = np.fromiter((len(i) for i in ids), dtype=np.int64, count=len(ids))
+        flat = np.concatenate(ids) if ids else np.zeros(0, np.uint16)
+        sums = embedder.sums(flat, lengths)
+        doc_sentences = np.asarray(offsets, dtype=np.int64)
+        doc_sums = np.zeros((len(docs), embedder.dim), dtype=np.float32)
+        nonempty = doc_sentences[1:] > doc_sentences[:-1]
+        if nonempty.any():
+            doc_sums[nonempty] = np.add.reduceat(sums, doc_sentences[:-1][nonempty], axis=0)
+        return cls(
+            embedder,
+            _unit(doc_sums),
+            _unit(sums).astype(np.float16),
+            doc_sentences,
+        )
+
+    def embed_question(self, text: str) -> np.ndarray:
+        """The question's unit vector."""
+        return self.embedder.embed([text])[0]
+
+    def doc_scores(self, vector: np.ndarray) -> np.ndarray:
+        """Cosine similarity of every document to ``vector``."""
+        return self.doc_vectors @ vector
+
+    def sentence_scores(self, vector: np.ndarray, doc: int) -> np.ndarray:
+        """Cosine similarity of each sentence of document ``doc`` (context first) to ``vector``."""
+        lo, hi = int(self.doc_sentences[doc]), int(self.doc_sentences[doc + 1])
+        return self.sentence_vectors[lo:hi].astype(np.float32) @ vector
+
+    def best_sentences(self, vector: np.ndarray, docs: np.ndarray) -> np.ndarray:
+        """Per document of ``docs``: the best similarity of one of its sentences or its context."""
+        starts = self.doc_sentences[docs]
+        ends = self.doc_sentences[docs + 1]
+        counts = ends - starts
+        out = np.zeros(len(docs), dtype=np.float64)
+        has = counts > 0
+        if not has.any():
+            return out
+        rows = np.concatenate(
+            [np.arange(a, b) for a, b in zip(starts[has], ends[has], strict=True)]
+        )
+        sims = self.sentence_vectors[rows].astype(np.float32) @ vector
+        firsts = np.concatenate(([0], np.cumsum(counts[has])[:-1]))
+        out[has] = np.maximum.reduceat(sims, firsts)
+        return out
+
+
+def _unit(vectors: np.ndarray) -> np.ndarray:
+    """Rows scaled to unit length (zero rows stay zero)."""
+    norms = np.linalg.norm(vectors, axis=1, keepdims=True)
+    return np.divide(vectors, norms, out=np.zeros_like(vectors), where=norms > 0)
