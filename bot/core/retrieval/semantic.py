@@ -32,6 +32,10 @@ TOKENIZER_FILE = Path("tokenizers", "l2_supercat_tokenizer_config.json")
 WEIGHTS_FILE = Path("weights", "l2_supercat_256.safetensors")
 TENSOR_KEY = "embedding.weight"
 MAX_PIECES = 512  # word pieces kept per text: an abstract's length, never a pasted book
+# Words whose pieces the tokenizer caches. Its default, 10,000, fills with whatever words people
+# type and never lets go: fed unseen words from 4 threads it held ~70 MB (benchmarks/soak.py).
+# 1,000 costs nothing measurable (~90 us per question either way).
+TOKENIZER_CACHE_WORDS = 1_000
 
 
 class EmbeddingUnavailable(Exception):
@@ -120,6 +124,9 @@ def _read_embedder() -> Embedder:
         raise EmbeddingUnavailable(f"cannot read {package}: {exc}") from exc
     tokenizer.no_padding()
     tokenizer.no_truncation()
+    resize_cache = getattr(tokenizer.model, "_resize_cache", None)  # BPE models have it
+    if resize_cache is not None:
+        resize_cache(TOKENIZER_CACHE_WORDS)
     return Embedder(tokenizer, weights, str(package))
 
 
