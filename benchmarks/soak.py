@@ -7,13 +7,13 @@ this run shows whether it does.
 Run by hand (not a test):  python benchmarks/soak.py            (~3-5 minutes on 2 cores)
                            python benchmarks/soak.py --questions 20000 --every 2000   (quicker)
 Each question is answered with ``Engine.ask`` and rendered into Discord embeds as the bot does
-(``bot.embeds.answer_messages``), in ``--threads`` worker threads like the bot's
-``asyncio.to_thread``. RSS (``VmRSS`` in /proc/self/status, Linux) and the interpreter's live
-memory blocks (``sys.getallocatedblocks``, a count of live Python allocations) are sampled before
-the first question and after every ``--every`` questions. Memory rises at first while bounded
-caches fill and the allocator reaches its working set; the run passes when RSS then grows by at
-most ``--tolerance-mb`` from the first sample after warm-up (20 % of the run) to the last, and
-exits 1 otherwise.
+(``bot.embeds.answer_messages``), in ``--threads`` worker threads (default: as many as the bot's
+pool for core work, ``bot.client.CORE_THREADS``). RSS (``VmRSS`` in /proc/self/status, Linux)
+and the interpreter's live memory blocks (``sys.getallocatedblocks``, a count of live Python
+allocations) are sampled before the first question and after every ``--every`` questions. Memory
+rises at first while bounded caches fill and the allocator reaches its working set; the run
+passes when RSS then grows by at most ``--tolerance-mb`` from the first sample after warm-up
+(20 % of the run) to the last, and exits 1 otherwise.
 """
 
 from __future__ import annotations
@@ -31,6 +31,7 @@ import yaml
 
 from bot import embeds
 from bot.cli import DEFAULT_KNOWLEDGE_DIR
+from bot.client import CORE_THREADS
 from bot.core.engine import Engine
 from bot.core.knowledge import load_knowledge
 from bot.core.models import KnowledgeBase
@@ -139,7 +140,9 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--questions", type=int, default=100_000)
     parser.add_argument("--every", type=int, default=10_000, help="sample RSS this often")
-    parser.add_argument("--threads", type=int, default=4, help="worker threads, as in the bot")
+    parser.add_argument(
+        "--threads", type=int, default=CORE_THREADS, help="worker threads (default: the bot's)"
+    )
     parser.add_argument("--seed", type=int, default=12)
     parser.add_argument("--tolerance-mb", type=float, default=5.0)
     parser.add_argument("--knowledge", type=Path, default=DEFAULT_KNOWLEDGE_DIR)

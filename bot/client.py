@@ -4,15 +4,16 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import gc
 import logging
 import math
 import signal
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
+from functools import partial
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import aiohttp
 import discord
@@ -21,10 +22,11 @@ from discord.ext import commands
 
 from bot.config import Config
 from bot.core.diff import KnowledgeDiff, diff_knowledge
-from bot.core.engine import Engine, load_engine
+from bot.core.engine import Engine
 from bot.core.knowledge import KnowledgeSummary, summarize
 from bot.errors import BotError, KnowledgeError, Problem
 from bot.recorder import Recorder
+from bot.reloader import build_engine, freeze_engine, retire_engine
 
 log = logging.getLogger(__name__)
 
@@ -40,6 +42,8 @@ EXTENSIONS = (
 # Commands usable outside the channel allow-list: the admin commands are admin-checked, and
 # admins often run them from a staff channel the bot does not answer in.
 ALLOWED_ANYWHERE = frozenset({"reload", "unanswered", "stats"})
+CORE_THREADS = 2  # threads answering questions and filtering lists; see QABot.__init__
+_T = TypeVar("_T")
 
 WRONG_CHANNEL = "I only answer in {channels}. Ask me there."
 NO_DMS = "I don't answer in direct messages on this server's setup. Ask me in the server."
@@ -207,25 +211,40 @@ class QABot(commands.Bot):
         # The question log; None when the bot runs without one (`sync`, most tests).
         self.recorder = recorder
         self._reload_lock = asyncio.Lock()  # /reload and the watcher never build two at once
+        # Answers are Python work under the interpreter lock: more threads than this add no
+        # speed, only event-loop lag (40 answers queued at once at 100k papers: worst tick with 6
+        # threads 73-107 ms, 2 threads 32-35 ms, 1 thread 14-16 ms; all done in ~1 s each time).
+        self.core_pool = ThreadPoolExecutor(max_workers=CORE_THREADS, thread_name_prefix="core")
         self.health_file = health_file
         self.draining = False  # set on SIGTERM/SIGINT: no new questions, in-flight ones finish
         self._in_flight: set[asyncio.Task[Any]] = set()
         self._background: set[asyncio.Task[Any]] = set()
 
+    async def run_core(self, call: Callable[..., _T], /, *args: Any, **kwargs: Any) -> _T:
+        """Run blocking core work (an answer, a filtered list) in the bot's small thread pool."""
+        loop = asyncio.get_running_loop()
+        return await loop.run_in_executor(self.core_pool, partial(call, *args, **kwargs))
+
     async def reload_knowledge(self) -> ReloadOutcome:
-        """Load, validate and index the knowledge files off the event loop, then swap the engine
-        in one assignment; on any problem keep the engine serving and return the problems.
+        """Load, validate and index the knowledge files in a child process (the bot keeps
+        answering meanwhile, see bot.reloader), then swap the engine in one assignment; on any
+        problem keep the engine serving and return the problems.
 
         The one path for /reload and the knowledge watcher.
         """
         async with self._reload_lock:
             old = self.engine
             try:
-                new = await asyncio.to_thread(load_engine, self.config.knowledge_dir)
+                new = await build_engine(self.config.knowledge_dir)
             except KnowledgeError as exc:
                 return ReloadOutcome(summary=None, diff=None, problems=tuple(exc.problems))
             self.engine = new  # questions in flight keep their old snapshot
-            return ReloadOutcome(summary=summarize(new.kb), diff=diff_knowledge(old.kb, new.kb))
+            diff = await asyncio.to_thread(diff_knowledge, old.kb, new.kb)  # 100k pairs at scale
+            outcome = ReloadOutcome(summary=summarize(new.kb), diff=diff)
+            retired = [old]
+            del old  # the list holds this coroutine's last reference: retire_engine frees it
+            retire_engine(retired)
+            return outcome
 
     async def setup_hook(self) -> None:
         """Load every extension; sync the commands to the development guild only, if one is set."""
@@ -321,8 +340,10 @@ class QABot(commands.Bot):
         """Skip prefix-command parsing: AskCog's listener handles questions."""
 
     async def close(self) -> None:
-        """Disconnect, then finish the queued question-log writes and close the file."""
+        """Disconnect, let the core threads finish what they started, then finish the queued
+        question-log writes and close the file."""
         await super().close()
+        self.core_pool.shutdown(wait=False)
         if self.recorder is not None:
             await self.recorder.aclose()
 
@@ -449,14 +470,6 @@ def _closed_by_discord(exc: discord.ConnectionClosed) -> StartupError:
     return StartupError(message, exit_code=EXIT_SETUP)
 
 
-def freeze_startup_objects() -> None:
-    """Keep what start-up loaded (the knowledge, its index, the libraries) out of the garbage
-    collector's full passes: it lives as long as the bot, and walking it every few thousand
-    allocations stalled answers for 100-400 ms (benchmarks/bench_question_log.py)."""
-    gc.collect()
-    gc.freeze()
-
-
 async def run_bot(
     token: str,
     *,
@@ -466,7 +479,7 @@ async def run_bot(
     health_file: Path | None = None,
 ) -> None:
     """Connect and serve until stopped by a signal; raise StartupError when it cannot."""
-    freeze_startup_objects()
+    freeze_engine()  # the engine lives as long as the bot: keep the cycle collector off it
     bot = create_bot(config=config, engine=engine, recorder=recorder, health_file=health_file)
     async with bot:
         with _graceful_signals(bot):

@@ -7,9 +7,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from rapidfuzz import fuzz, process, utils
-
 from bot.core.answer import Answerer
+from bot.core.catalog import Catalog
 from bot.core.conversation import read_in_context, with_focus
 from bot.core.models import Answer, KnowledgeBase, Paper, Post, Turn
 from bot.core.query import Query
@@ -17,14 +16,6 @@ from bot.core.retrieval import ALL_LAYERS, Layers, Retriever
 from bot.core.sanitize import clean_text
 from bot.core.structured import StructuredMatcher
 from bot.core.text import content_words
-
-QUERY_FILTER_CUTOFF = 90.0  # partial_ratio for a title/alias to match a /papers query
-# partial_ratio a title or alias needs to be offered while typing: "atention sink" finds
-# "attention sinks" (92) while "weather" or "pizza" find nothing (< 70).
-FIND_CUTOFF = 75.0
-RESOLVE_CUTOFF = 88.0  # WRatio a typed /paper value needs against a whole title or alias
-RESOLVE_WHOLE_NAME = 70.0  # ratio against a whole title or alias, for values not a prefix
-RESOLVE_MIN_CHARS = 4  # shorter typed values resolve only as an exact alias ("RAG", "BLT")
 
 
 @dataclass(frozen=True, slots=True, eq=False)  # compared by identity: one per build
@@ -35,8 +26,7 @@ class Engine:
     retriever: Retriever
     structured: StructuredMatcher
     answerer: Answerer
-    _names: dict[str, str]  # paper id -> "title alias alias ..." for fuzzy title search
-    _name_entries: tuple[tuple[str, str], ...]  # (processed title or alias, paper id), one each
+    catalog: Catalog  # titles, aliases, years and topics, for browsing without a scan
 
     @classmethod
     def build(cls, kb: KnowledgeBase, *, layers: Layers = ALL_LAYERS) -> Engine:
@@ -51,12 +41,7 @@ class Engine:
             retriever=retriever,
             structured=structured,
             answerer=Answerer(kb, retriever, structured),
-            _names={p.id: " ".join((p.title, *p.aliases)) for p in kb.papers},
-            _name_entries=tuple(
-                (_fold(name), p.id)
-                for p in kb.papers_newest_first()
-                for name in (p.title, *p.aliases)
-            ),
+            catalog=Catalog.build(kb.papers_newest_first()),
         )
 
     def ask(self, question: str, *, history: Sequence[Turn] = ()) -> Answer:
@@ -100,8 +85,9 @@ class Engine:
         An empty query returns the newest papers. Each title and alias is scored on its own, so a
         long title cannot dilute a short name: an exact alias ("BART") first, then names with a
         word starting with the query, then fuzzy matches ("strreaming"); newest first on ties.
+        Fast at any size (see ``bot.core.catalog``), so it may run on the event loop.
         """
-        return [paper for paper, _ in self._ranked_papers(clean_text(query))[: max(limit, 0)]]
+        return self.catalog.find(clean_text(query), limit=limit)
 
     def resolve_paper(self, text: str) -> Paper | None:
         """The paper ``text`` names (an arXiv id, an alias, or close to a title), or None.
@@ -111,60 +97,7 @@ class Engine:
         """
         text = clean_text(text)
         by_id = self.kb.paper(text)
-        if by_id is not None:
-            return by_id
-        exact = self._alias_papers(text)
-        if exact:
-            return exact[0]
-        processed = _fold(text)
-        if len(processed) < RESOLVE_MIN_CHARS:
-            return None
-        hits = process.extract(
-            processed,
-            [name for name, _ in self._name_entries],
-            scorer=fuzz.WRatio,
-            processor=None,
-            score_cutoff=RESOLVE_CUTOFF,
-            limit=None,
-        )
-        for name, _, index in hits:
-            # Close to a whole name ("megabyt", "atention sink") or the start of a title
-            # ("trusting your evidence"); a word found inside a long title ("model") is not.
-            if fuzz.ratio(processed, name) >= RESOLVE_WHOLE_NAME or name.startswith(processed):
-                return self.kb.paper(self._name_entries[index][1])
-        return None
-
-    def _alias_papers(self, text: str) -> list[Paper]:
-        """Papers with ``text`` as an exact alias, newest first."""
-        ids = self.retriever.aliases.papers_named(text)
-        return [p for p in self.kb.papers_newest_first() if p.id in ids] if ids else []
-
-    def _ranked_papers(self, query: str) -> list[tuple[Paper, float]]:
-        processed = _fold(query)
-        if not processed:
-            return [(p, 0.0) for p in self.kb.papers_newest_first()]
-        best: dict[str, tuple[int, float]] = {}  # paper id -> (match class, score); higher wins
-        for paper in self._alias_papers(query):
-            best[paper.id] = (3, 100.0)
-        hits = process.extract(
-            processed,
-            [name for name, _ in self._name_entries],
-            scorer=fuzz.partial_ratio,
-            processor=None,
-            score_cutoff=FIND_CUTOFF,
-            limit=None,
-        )
-        for name, score, index in hits:
-            paper_id = self._name_entries[index][1]
-            starts_word = name.startswith(processed) or f" {processed}" in name
-            best[paper_id] = max(best.get(paper_id, (0, 0.0)), (2 if starts_word else 1, score))
-        order = {p.id: rank for rank, p in enumerate(self.kb.papers_newest_first())}
-        ranked = sorted(best.items(), key=lambda kv: (-kv[1][0], -kv[1][1], order[kv[0]]))
-        return [
-            (paper, rank[1])
-            for paper_id, rank in ranked
-            if (paper := self.kb.paper(paper_id)) is not None
-        ]
+        return by_id if by_id is not None else self.catalog.resolve(text)
 
     def filter_papers(
         self, *, year: int | None = None, topic: str | None = None, query: str | None = None
@@ -172,40 +105,37 @@ class Engine:
         """Papers matching every given filter, newest first (for /papers).
 
         A query keeps papers whose title or alias matches it fuzzily or whose text the retriever
-        finds confidently relevant.
+        finds confidently relevant. Year and topic are table lookups; a query runs the retriever,
+        so call this off the event loop.
         """
-        papers = [
-            p
-            for p in self.kb.papers_newest_first()
-            if (year is None or p.year == year) and (topic is None or topic in p.topics)
-        ]
+        papers = self.catalog.papers
+        ranks = self.catalog.filter(year=year, topic=topic)
         query = clean_text(query) if query else None
         if query:
-            wanted = self._matching_ids(query)
-            papers = [p for p in papers if p.id in wanted]
-        return papers
+            wanted = self._matching_ranks(query)
+            if ranks is not None:
+                wanted &= set(ranks.tolist())
+            return [papers[r] for r in sorted(wanted)]
+        return list(papers) if ranks is None else [papers[r] for r in ranks.tolist()]
 
-    def _matching_ids(self, query: str) -> set[str]:
+    def _matching_ranks(self, query: str) -> set[int]:
+        wanted = set(self.catalog.alias_ranks(query))
         words = " ".join(content_words(query))
-        wanted: set[str] = set(self.retriever.aliases.papers_named(query))
         if len(words) >= 3:
             # partial_ratio of the query's content words inside a title: "nearest neighbor"
             # matches both nearest-neighbour titles; WRatio would let "in" match everything.
-            hits = process.extract(
-                words,
-                self._names,
-                scorer=fuzz.partial_ratio,
-                processor=utils.default_process,
-                score_cutoff=QUERY_FILTER_CUTOFF,
-                limit=None,
-            )
-            wanted.update(key for _, _, key in hits)
+            wanted |= self.catalog.matching_names(words)
         retrieval = self.retriever.retrieve(self.retriever.parse(query), k=20)
         top = retrieval.top
         if retrieval.confidence == "high" and top is not None:
-            wanted.update(
-                c.doc_id for c in retrieval.candidates if c.coverage >= top.coverage * 0.8
-            )
+            for candidate in retrieval.candidates:
+                paper = self.kb.paper(candidate.doc_id)
+                if (
+                    paper is not None
+                    and candidate.coverage >= top.coverage * 0.8
+                    and (rank := self.catalog.rank(paper)) is not None
+                ):
+                    wanted.add(rank)
         return wanted
 
     def related_posts(self, paper: Paper) -> list[Post]:
@@ -220,11 +150,6 @@ class Engine:
 def turn_of(answer: Answer) -> Turn:
     """The turn an answer makes in its conversation: the question as read, the ids it cited."""
     return Turn(answer.resolved or answer.question, tuple(c.id for c in answer.citations))
-
-
-def _fold(text: str) -> str:
-    """rapidfuzz's default processing with runs of spaces folded ("LIMA: Less" -> "lima less")."""
-    return " ".join(utils.default_process(text).split())
 
 
 def load_engine(knowledge_dir: Path, *, layers: Layers = ALL_LAYERS) -> Engine:

@@ -1,15 +1,16 @@
 """Load and validate a knowledge directory into an immutable ``KnowledgeBase``.
 
-``load_knowledge(dir)`` reads ``profile.yaml``, ``papers.yaml``, ``posts.yaml`` and the optional
-``exclude.yaml`` with the strict reader (``bot.core.yamlio``), checks every rule of the schema
-(``bot.core.schema``), and either
-returns typed, frozen records or raises ``KnowledgeError`` carrying every problem of every file,
-each printed as ``path:line:col: what is wrong``.
+``load_knowledge(dir)`` reads ``profile.yaml``, ``papers.yaml`` and ``posts.yaml`` (and any
+``papers/*.yaml`` and ``posts/*.yaml``, one record at a time) and the optional ``synonyms.yaml``
+and ``exclude.yaml`` with the strict reader (``bot.core.yamlio``), checks every rule of the schema
+(``bot.core.schema``), and either returns typed, frozen records or raises ``KnowledgeError``
+carrying every problem of every file, each printed as ``path:line:col: what is wrong``.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import itertools
 import re
 from collections import Counter
 from collections.abc import Callable
@@ -37,8 +38,10 @@ from bot.core.yamlio import (
     MarkedList,
     describe,
     did_you_mean,
+    has_whitespace,
     is_https_url,
     read_yaml,
+    read_yaml_list,
 )
 from bot.errors import KnowledgeError, Problem
 
@@ -78,8 +81,9 @@ def summarize(kb: KnowledgeBase) -> KnowledgeSummary:
         posts=len(kb.posts),
         profile=1,
         topics=len(kb.topics),
-        newest_paper=max((p.date for p in kb.papers), default=None),
-        newest_post=max((p.date for p in kb.posts), default=None),
+        # Sorted newest first once, when the knowledge base was made: no scan here.
+        newest_paper=next((p.date for p in kb.papers_newest_first()), None),
+        newest_post=next((p.date for p in kb.posts_newest_first()), None),
     )
 
 
@@ -88,59 +92,98 @@ def load_knowledge(
     *,
     display_dir: str | None = None,
     max_bytes: int = schema.MAX_FILE_BYTES,
+    max_total_bytes: int = schema.MAX_KNOWLEDGE_BYTES,
 ) -> KnowledgeBase:
     """Load and validate ``directory``; raise ``KnowledgeError`` listing every problem found.
 
-    ``display_dir`` is how problems name the directory (default: ``str(directory)``, i.e. the path
-    as the user gave it).
+    Papers come from ``papers.yaml`` and every ``papers/*.yaml`` (in name order), posts likewise;
+    ids are unique across all of them. ``display_dir`` is how problems name the directory
+    (default: ``str(directory)``, i.e. the path as the user gave it). ``max_bytes`` caps each
+    papers or posts file, ``max_total_bytes`` all the files together.
     """
     shown = display_dir if display_dir is not None else str(directory)
     if not directory.is_dir():
         what = "is not a directory" if directory.exists() else "knowledge directory not found"
         raise KnowledgeError([Problem(shown, None, None, what)])
+    papers_files = knowledge_files(directory, schema.PAPERS_FILE, schema.PAPERS_DIR)
+    posts_files = knowledge_files(directory, schema.POSTS_FILE, schema.POSTS_DIR)
+    optional_files = [directory / schema.SYNONYMS_FILE, directory / schema.EXCLUDE_FILE]
+    files = [directory / schema.PROFILE_FILE, *papers_files, *posts_files, *optional_files]
+    total = sum(_size(path) for path in files)
+    if total > max_total_bytes:
+        message = f"knowledge files total {total} bytes, limit {max_total_bytes}"
+        raise KnowledgeError([Problem(shown, None, None, message)])
     problems: list[Problem] = []
     ids: dict[str, tuple[str, Mark]] = {}  # id -> (file shown, mark) of its first use
+    strings = _Strings()
 
-    def read(name: str) -> tuple[Any, Checker]:
-        path_shown = f"{shown.rstrip('/')}/{name}"
-        data, found = read_yaml(
-            directory / name, display_path=path_shown, max_bytes=max_bytes, inside=directory
-        )
-        problems.extend(found)
-        return data, Checker(path_shown, limits=_LIMITS)
+    def display(path: Path) -> str:
+        return f"{shown.rstrip('/')}/{path.relative_to(directory).as_posix()}"
 
-    data, check = read(schema.PROFILE_FILE)
+    path_shown = display(directory / schema.PROFILE_FILE)
+    data, found = read_yaml(
+        directory / schema.PROFILE_FILE,
+        display_path=path_shown,
+        max_bytes=schema.MAX_PROFILE_BYTES,
+        inside=directory,
+    )
+    problems.extend(found)
+    check = Checker(path_shown, limits=_LIMITS)
     profile = None
     if data is not None:
         profile = _profile(data, check)
-    elif not _file_failed(problems, check):
+    elif not found:
         check.problem(None, "file is empty: expected the profile's fields")
     problems.extend(check.problems)
 
-    data, check = read(schema.PAPERS_FILE)
-    papers = _records(data, check, key="papers", build=_paper, ids=ids, failed=problems)
-    problems.extend(check.problems)
+    def records(paths: list[Path], key: str, build: Callable[..., _R | None]) -> list[_R]:
+        result: list[_R] = []
+        for path in paths:
+            check = Checker(display(path), limits=_LIMITS)
+            result += _records(
+                path,
+                check,
+                key=key,
+                build=build,
+                ids=ids,
+                strings=strings,
+                max_bytes=max_bytes,
+                inside=directory,
+            )
+            problems.extend(check.problems)
+        return result
 
-    data, check = read(schema.POSTS_FILE)
-    posts = _records(data, check, key="posts", build=_post, ids=ids, failed=problems)
-    problems.extend(check.problems)
+    papers = records(papers_files, "papers", _paper)
+    posts = records(posts_files, "posts", _post)
+
+    def optional(name: str) -> tuple[Any, Checker] | None:
+        path = directory / name
+        if not path.exists():  # optional: no file, nothing to read
+            return None
+        data, found = read_yaml(
+            path, display_path=display(path), max_bytes=max_bytes, inside=directory
+        )
+        problems.extend(found)
+        return None if found else (data, Checker(display(path), limits=_LIMITS))
 
     synonyms: tuple[tuple[str, ...], ...] = ()
-    if (directory / schema.SYNONYMS_FILE).exists():  # optional: no file, no expansions
-        data, check = read(schema.SYNONYMS_FILE)
-        synonyms = _synonyms(data, check, failed=problems)
+    read = optional(schema.SYNONYMS_FILE)
+    if read is not None:
+        data, check = read
+        synonyms = _synonyms(data, check)
         problems.extend(check.problems)
 
     excluded: list[Exclusion] = []
-    if (directory / schema.EXCLUDE_FILE).exists():
-        data, check = read(schema.EXCLUDE_FILE)
+    read = optional(schema.EXCLUDE_FILE)
+    if read is not None:
+        data, check = read
         excluded = _exclusions(data, check, ids=ids)
         problems.extend(check.problems)
 
     if problems or profile is None:
-        # File by file (profile, papers, posts), then top to bottom, so editors can walk them.
-        files = {name: n for n, name in enumerate(dict.fromkeys(p.path for p in problems))}
-        problems.sort(key=lambda p: (files[p.path], p.line or 0, p.col or 0))
+        # File by file in reading order, then top to bottom, so editors can walk them.
+        order = {display(path): n for n, path in enumerate(files)}
+        problems.sort(key=lambda p: (order.get(p.path, -1), p.line or 0, p.col or 0))
         raise KnowledgeError(problems)
     return KnowledgeBase(
         profile=profile,
@@ -151,47 +194,89 @@ def load_knowledge(
     )
 
 
-def _file_failed(problems: list[Problem], check: Checker) -> bool:
-    # True when reading the file already failed (missing, too large...): say nothing more of it.
-    return any(p.path == check.path for p in problems)
+def knowledge_files(directory: Path, name: str, folder: str) -> list[Path]:
+    """The files one kind of record is read from: ``name``, then ``folder/*.yaml`` by name.
+
+    When there are none, ``name`` alone, so that its absence is what gets reported.
+    """
+    found = [directory / name] if (directory / name).exists() else []
+    if (directory / folder).is_dir():
+        more = (directory / folder).glob("*.yaml")
+        found += sorted(p for p in more if not p.name.startswith(".") and p.is_file())
+    return found or [directory / name]
+
+
+def _size(path: Path) -> int:
+    """The file's size; 0 when it cannot be read (reading it will report why)."""
+    try:
+        return path.stat().st_size if path.is_file() else 0
+    except OSError:
+        return 0
+
+
+class _Strings(dict[str, str]):
+    """One copy of each repeated string (author names, venues): 100k papers share a few."""
+
+    def one(self, value: str) -> str:
+        return self.setdefault(value, value)
+
+    def all(self, values: tuple[str, ...]) -> tuple[str, ...]:
+        return tuple(self.setdefault(v, v) for v in values)
 
 
 def _records(
-    data: Any,
+    path: Path,
     check: Checker,
     *,
     key: str,
-    build: Callable[[MarkedDict, Checker, int], _R | None],
+    build: Callable[[MarkedDict, Checker, int, _Strings], _R | None],
     ids: dict[str, tuple[str, Mark]],
-    failed: list[Problem],
+    strings: _Strings,
+    max_bytes: int,
+    inside: Path,
 ) -> list[_R]:
-    if data is None:
-        if not _file_failed(failed, check):
-            check.problem(None, f"file is empty: expected a top-level '{key}' list")
-        return []
-    top = check.mapping(data, Mark(1, 1), where="the file")
-    if top is None:
-        return []
-    check.keys(top, allowed=(key,), required=(key,))
-    records = check.list_of_mappings(top, key) if key in top else None
-    result = []
-    for i, record in enumerate(records or ()):
-        item = build(record, check, i)
+    """Read one file of records, checking each as it is read (its marked data is then dropped).
+
+    ``inside`` is the knowledge folder: a file resolving outside it is refused unread."""
+    result: list[_R] = []
+
+    indexes = itertools.count()
+
+    def on_item(value: Any, mark: Mark) -> None:
+        index = next(indexes)
+        record = check.mapping(value, mark, where=f"{key}[{index}]")
+        if record is None:
+            return
+        item = build(record, check, index, strings)
         record_id = record.get("id")
         if isinstance(record_id, str) and record_id:
             first = ids.get(record_id)
             if first is not None:
-                path, mark = first
+                where, at = first
                 check.problem(
                     record.value_marks["id"],
-                    f"duplicate id {quote(record_id)} "
-                    f"(first used at {path}:{mark.line}:{mark.col})",
+                    f"duplicate id {quote(record_id)} (first used at {where}:{at.line}:{at.col})",
                 )
                 item = None
             else:
                 ids[record_id] = (check.path, record.value_marks["id"])
         if item is not None:
             result.append(item)
+
+    data, found = read_yaml_list(
+        path, key=key, on_item=on_item, display_path=check.path, max_bytes=max_bytes, inside=inside
+    )
+    check.problems.extend(found)
+    if data is None:
+        if not found:
+            check.problem(None, f"file is empty: expected a top-level '{key}' list")
+        return result
+    top = check.mapping(data, Mark(1, 1), where="the file")
+    if top is None:
+        return result
+    check.keys(top, allowed=(key,), required=(key,))
+    if key in top:
+        check.sequence(top[key], top.value_marks[key], where=key)
     return result
 
 
@@ -211,18 +296,22 @@ def _date(
     value = check.string(m, key, where=where, required=required)
     if value is None:
         return None
-    formats = ("%Y-%m-%d", "%Y-%m") if month_ok else ("%Y-%m-%d",)
-    shapes = (schema.DAY_RE, schema.MONTH_RE) if month_ok else (schema.DAY_RE,)
-    for shape, fmt in zip(shapes, formats, strict=True):
-        if shape.match(value):
-            try:
-                dt.datetime.strptime(value, fmt)
-            except ValueError:
-                break
-            return value
+    if schema.DAY_RE.match(value) and _is_day(value):
+        return value
+    if month_ok and schema.MONTH_RE.match(value) and 1 <= int(value[5:]) <= 12:
+        return value
     wanted = "YYYY-MM-DD or YYYY-MM" if month_ok else "YYYY-MM-DD"
     check.problem(m.value_marks[key], f"{where}: {key} must be {wanted}, got {quote(value)}")
     return None
+
+
+def _is_day(value: str) -> bool:
+    """Whether a YYYY-MM-DD string is a real calendar day (strptime is 10x slower)."""
+    try:
+        dt.date(int(value[:4]), int(value[5:7]), int(value[8:]))
+    except ValueError:
+        return False
+    return True
 
 
 def _month(
@@ -336,11 +425,10 @@ def _counts(m: MarkedDict, check: Checker, *, where: str) -> ProfileCounts | Non
 # --- synonyms ----------------------------------------------------------------------------------
 
 
-def _synonyms(data: Any, check: Checker, *, failed: list[Problem]) -> tuple[tuple[str, ...], ...]:
+def _synonyms(data: Any, check: Checker) -> tuple[tuple[str, ...], ...]:
     """The groups of synonyms.yaml: each 2+ distinct terms; a term in two groups is a problem."""
     if data is None:
-        if not _file_failed(failed, check):
-            check.problem(None, "file is empty: expected a top-level 'synonyms' list")
+        check.problem(None, "file is empty: expected a top-level 'synonyms' list")
         return ()
     top = check.mapping(data, Mark(1, 1), where="the file")
     if top is None:
@@ -399,7 +487,7 @@ def _synonyms(data: Any, check: Checker, *, failed: list[Problem]) -> tuple[tupl
 # --- papers ------------------------------------------------------------------------------------
 
 
-def _paper(m: MarkedDict, check: Checker, index: int) -> Paper | None:
+def _paper(m: MarkedDict, check: Checker, index: int, strings: _Strings) -> Paper | None:
     raw_id = m.get("id")
     where = _record_label("paper", raw_id, index)
     check.keys(m, allowed=schema.PAPER_KEYS, required=schema.PAPER_REQUIRED, where=where)
@@ -448,13 +536,13 @@ def _paper(m: MarkedDict, check: Checker, index: int) -> Paper | None:
     return Paper(
         id=paper_id,
         title=title,
-        date=date,
-        venue=venue,
-        authors=authors,
+        date=strings.one(date),
+        venue=strings.one(venue),
+        authors=strings.all(authors),
         url=url,
         abstract=abstract,
         aliases=aliases,
-        topics=topics,
+        topics=strings.all(topics),
         note=note,
         categories=categories,
         journal_ref=journal_ref,
@@ -503,7 +591,7 @@ def _string_items(m: MarkedDict, key: str) -> list[tuple[str, Mark]]:
 # --- posts -------------------------------------------------------------------------------------
 
 
-def _post(m: MarkedDict, check: Checker, index: int) -> Post | None:
+def _post(m: MarkedDict, check: Checker, index: int, strings: _Strings) -> Post | None:
     raw_id = m.get("id")
     where = _record_label("post", raw_id, index)
     check.keys(m, allowed=schema.POST_KEYS, required=schema.POST_REQUIRED, where=where)
@@ -548,10 +636,10 @@ def _post(m: MarkedDict, check: Checker, index: int) -> Post | None:
         return None
     return Post(
         id=post_id,
-        date=date,
+        date=strings.one(date),
         text=text,
-        url=url,
-        reply_to=reply_to,
+        url=strings.one(url),
+        reply_to=strings.one(reply_to),
         thread=thread,
         quoted=quoted,
         links=links,
@@ -609,7 +697,7 @@ def _links(m: MarkedDict, check: Checker, *, where: str) -> tuple[str, ...]:
     good = []
     for link, mark in _string_items(m, "links"):
         web = is_https_url(link) or is_https_url(link.replace("http://", "https://", 1))
-        if any(ch.isspace() for ch in link) or ("://" in link and not web):
+        if has_whitespace(link) or ("://" in link and not web):
             check.problem(
                 mark,
                 f"{where}: a link must be as displayed (no spaces) or an http(s):// URL, "

@@ -117,6 +117,7 @@ class KnowledgeBase:
     _posts_by_id: dict[str, Post] = field(init=False, repr=False, compare=False)
     _papers_newest: tuple[Paper, ...] = field(init=False, repr=False, compare=False)
     _posts_newest: tuple[Post, ...] = field(init=False, repr=False, compare=False)
+    _topics: tuple[str, ...] = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "_papers_by_id", {p.id: p for p in self.papers})
@@ -124,6 +125,10 @@ class KnowledgeBase:
         # Newest first, ties broken by id (also newest first); sorted once, read on every list.
         object.__setattr__(self, "_papers_newest", _newest_first(self.papers))
         object.__setattr__(self, "_posts_newest", _newest_first(self.posts))
+        # /papers checks its topic option against these on the event loop: compute them once.
+        object.__setattr__(
+            self, "_topics", tuple(sorted({t for p in self.papers for t in p.topics}))
+        )
 
     def paper(self, paper_id: str) -> Paper | None:
         """Return the paper with this arXiv id, or None."""
@@ -136,7 +141,7 @@ class KnowledgeBase:
     @property
     def topics(self) -> tuple[str, ...]:
         """Topics used by at least one paper, sorted."""
-        return tuple(sorted({t for p in self.papers for t in p.topics}))
+        return self._topics
 
     def papers_newest_first(self) -> tuple[Paper, ...]:
         """Papers sorted newest first; ties broken by arXiv id, also newest first."""

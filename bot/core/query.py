@@ -190,7 +190,7 @@ class IntentTable:
                     r"|\bblame\w*\b|\bdescribe (himself|him|herself|her)\b|\bprofile\b"
                 ),
             ),
-            # --- comparisons (before records: "X vs Y, what's the link") -------------------------------------------------------------
+            # --- comparisons, before records ("X vs Y, what's the link") -------------------------
             IntentRule(
                 Intent.COMPARE,
                 "both",

@@ -15,8 +15,16 @@ SYNONYMS_FILE = "synonyms.yaml"  # optional: groups of equivalent terms for quer
 KNOWLEDGE_FILES = (PROFILE_FILE, PAPERS_FILE, POSTS_FILE)
 # Optional: arXiv ids that importers must never add (a namesake's papers). Absent means none.
 EXCLUDE_FILE = "exclude.yaml"
+# More papers and posts may live in these folders, one list per file (papers/*.yaml, posts/*.yaml),
+# read in name order after papers.yaml and posts.yaml.
+PAPERS_DIR = "papers"
+POSTS_DIR = "posts"
 
-MAX_FILE_BYTES = 1_000_000  # ~7x the shipped papers.yaml; a bigger file is a mistake, not data
+# Papers and posts files are read one record at a time, so memory does not grow with a file's
+# size; the caps only stop runaway input. A real-length paper takes about 1.8 KB of YAML.
+MAX_FILE_BYTES = 256_000_000  # one papers or posts file: about 140,000 papers
+MAX_KNOWLEDGE_BYTES = 512_000_000  # all files together: about 280,000 papers (README: scaling)
+MAX_PROFILE_BYTES = 1_000_000  # one short record, read whole
 
 # Size caps per field, checked by key name wherever the key occurs (``text`` is a post's text and
 # a quoted post's). A string longer than its cap, or a list with more items, is an error at its

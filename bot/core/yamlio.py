@@ -16,6 +16,12 @@ API
     ``display_path`` is the path shown in problems (default: ``str(path)``). With ``inside``
     (a directory), a file whose real path lies outside it (a symbolic link out) is refused.
 
+``read_yaml_list(path, *, key, on_item, display_path=None, max_bytes=..., inside=None)``
+    The same for a file whose top level is a mapping holding one long list under ``key`` (the
+    knowledge files): each item of that list is built and handed to ``on_item(value, mark)`` as
+    soon as it is read, and the list in ``data`` stays empty. Memory stays flat however long the
+    file is: nothing of an item outlives ``on_item``.
+
 ``parse_yaml(text, *, display_path) -> (data, problems)``
     The same for a string already in memory (tests, or a file read elsewhere).
 
@@ -23,6 +29,10 @@ API
 ``value_marks[key]`` and ``raw[key]`` (a scalar value's source text, ``None`` for non-scalars).
 ``MarkedList`` (a ``list``) carries ``mark``, ``item_marks[i]`` and ``raw_items[i]``.
 ``Mark(line, col)`` is 1-based.
+
+Parsing uses libyaml (PyYAML's C parser, about 10x faster) where PyYAML was built with it, and the
+pure-Python parser otherwise; a syntax error is always described by the pure-Python parser, so
+messages and marks are the same on every machine.
 
 ``Checker(display_path, *, limits=None)`` collects ``Problem``\\ s while reading fields out of
 marked data, and with ``FieldLimits`` caps the length of each string and the items of each list:
@@ -36,14 +46,16 @@ marked data, and with ``FieldLimits`` caps the length of each string and the ite
 ``suggest(word, choices) -> str | None``: the closest choice (rapidfuzz ratio >= 60), or None;
 ``did_you_mean(word, choices)`` formats it as `` (did you mean 'x'?)`` or "".
 ``describe(value, raw)`` names a loaded value for messages ("an unquoted YAML date 2023-05-15 ...").
-``is_https_url(text)``: an absolute https URL with a host and no whitespace.
+``is_https_url(text)``: an absolute https URL with a host and no whitespace;
+``has_whitespace(text)``: any whitespace at all;
 ``utf8_problem(data, error, path)``: where bytes stop being UTF-8, as a located ``Problem``.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable, Mapping
+import re
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, NamedTuple
@@ -51,20 +63,45 @@ from urllib.parse import urlsplit
 
 import yaml
 from rapidfuzz import fuzz, process, utils
+from yaml.constructor import SafeConstructor
+from yaml.events import (
+    CollectionEndEvent,
+    CollectionStartEvent,
+    MappingEndEvent,
+    MappingStartEvent,
+    ScalarEvent,
+    SequenceEndEvent,
+    SequenceStartEvent,
+    StreamEndEvent,
+)
+from yaml.parser import Parser
+from yaml.reader import Reader
+from yaml.resolver import Resolver
+from yaml.scanner import Scanner
 
 from bot.core.sanitize import QUOTE_LIMIT, quoted
 from bot.errors import Problem
 
-DEFAULT_MAX_BYTES = 2_000_000  # far above any real knowledge or config file; stops runaway input
+try:  # libyaml: PyYAML's C scanner and parser, present in most wheels
+    from yaml.cyaml import CParser
+except ImportError:  # pragma: no cover - PyYAML built without libyaml
+    CParser = None
+
+DEFAULT_MAX_BYTES = 2_000_000  # far above any real config file; stops runaway input
 OUTSIDE_LINK = (
     "is a symbolic link to a file outside the knowledge folder, which is refused; "
     "copy the file into the folder instead"
 )
 
+_STR_TAG = "tag:yaml.org,2002:str"
 _MAP_TAG = "tag:yaml.org,2002:map"
 _SEQ_TAG = "tag:yaml.org,2002:seq"
 _MERGE_TAG = "tag:yaml.org,2002:merge"
 _SUGGEST_CUTOFF = 60.0
+_SPACE_RE = re.compile(r"\s")  # what str.isspace() calls whitespace
+_ALIASES_REFUSED = "YAML anchors and aliases (&name, *name) are not supported"
+
+OnItem = Callable[[Any, "Mark"], None]
 
 
 class Mark(NamedTuple):
@@ -72,10 +109,6 @@ class Mark(NamedTuple):
 
     line: int
     col: int
-
-
-def _mark(node: yaml.Node) -> Mark:
-    return Mark(node.start_mark.line + 1, node.start_mark.column + 1)
 
 
 class MarkedDict(dict[str, Any]):
@@ -116,6 +149,33 @@ def read_yaml(
     refused unread: a link to ``/etc/passwd`` must not become the bot's knowledge.
     """
     shown = display_path if display_path is not None else str(path)
+    text, problems = _read_text(path, shown, max_bytes, inside)
+    if text is None:
+        return None, problems
+    return parse_yaml(text, display_path=shown)
+
+
+def read_yaml_list(
+    path: Path,
+    *,
+    key: str,
+    on_item: OnItem,
+    display_path: str | None = None,
+    max_bytes: int = DEFAULT_MAX_BYTES,
+    inside: Path | None = None,
+) -> tuple[Any, list[Problem]]:
+    """Read a file like ``read_yaml``, handing each item of its top-level ``key`` list to
+    ``on_item(value, mark)`` as it is read instead of keeping it (that list stays empty)."""
+    shown = display_path if display_path is not None else str(path)
+    text, problems = _read_text(path, shown, max_bytes, inside)
+    if text is None:
+        return None, problems
+    return _parse(text, shown, stream=(key, on_item))
+
+
+def _read_text(
+    path: Path, shown: str, max_bytes: int, inside: Path | None
+) -> tuple[str | None, list[Problem]]:
     try:
         if not path.exists():
             return None, [Problem(shown, None, None, "file not found")]
@@ -135,10 +195,9 @@ def read_yaml(
     if len(data) > max_bytes:  # the file grew between stat() and read()
         return None, [Problem(shown, None, None, f"file is too large (limit {max_bytes} bytes)")]
     try:
-        text = data.decode("utf-8")
+        return data.decode("utf-8"), []
     except UnicodeDecodeError as exc:
         return None, [utf8_problem(data, exc, shown)]
-    return parse_yaml(text, display_path=shown)
 
 
 def utf8_problem(data: bytes, error: UnicodeDecodeError, path: str) -> Problem:
@@ -152,42 +211,53 @@ def utf8_problem(data: bytes, error: UnicodeDecodeError, path: str) -> Problem:
 
 def parse_yaml(text: str, *, display_path: str) -> tuple[Any, list[Problem]]:
     """Parse YAML text strictly; return its marked data (or None) and every problem found."""
+    return _parse(text, display_path, stream=None)
+
+
+def _parse(
+    text: str, display_path: str, *, stream: tuple[str, OnItem] | None
+) -> tuple[Any, list[Problem]]:
     text = text.removeprefix("\ufeff")
+    # The pure reader's own check, run first so libyaml never sees what it would word differently.
+    bad = Reader.NON_PRINTABLE.search(text)
+    if bad is not None:
+        line, col = _position(text, bad.start())
+        problem = f"invalid YAML: {_char(bad.group())} is not allowed"
+        return None, [Problem(display_path, line, col, problem)]
+    parser = _parser(text)
+    builder = _Builder(display_path, parser)
     try:
-        # compose() builds nodes only: no object is constructed until _Builder checks each tag.
-        root = yaml.compose(text, Loader=yaml.SafeLoader)
+        data = builder.document(stream)
     except yaml.MarkedYAMLError as exc:
-        mark = exc.problem_mark or exc.context_mark
-        problem = exc.problem or exc.context or "invalid YAML"
-        if exc.context and problem.startswith("but "):  # "expected a single document, but ..."
-            problem = f"{exc.context}, {problem}"
-        if mark is None:
-            return None, [Problem(display_path, None, None, f"invalid YAML: {problem}")]
-        return None, [
-            Problem(display_path, mark.line + 1, mark.column + 1, f"invalid YAML: {problem}")
-        ]
-    except yaml.reader.ReaderError as exc:
-        line, col = _position(text, exc.position)
-        return None, [
-            Problem(display_path, line, col, f"invalid YAML: {_char(exc.character)} is not allowed")
-        ]
-    except yaml.YAMLError as exc:  # pragma: no cover - every PyYAML error above carries a mark
-        return None, [Problem(display_path, None, None, f"invalid YAML: {exc}")]
+        return None, [*builder.problems, _syntax_problem(text, display_path, exc)]
     except RecursionError:
         return None, [Problem(display_path, None, None, "invalid YAML: nested too deeply")]
-    if root is None:
-        return None, []
-    builder = _Builder(display_path)
-    try:
-        data = builder.build(root)
-    except RecursionError:
-        return None, [Problem(display_path, None, None, "invalid YAML: nested too deeply")]
+    finally:
+        parser.dispose()
     return data, builder.problems
 
 
-def _char(character: int | str) -> str:
-    code = character if isinstance(character, int) else ord(character)
-    return f"control character U+{code:04X}"
+def _syntax_problem(text: str, display_path: str, exc: yaml.MarkedYAMLError) -> Problem:
+    """Describe a syntax error as the pure-Python parser words it, wherever it was found."""
+    if CParser is not None:
+        try:
+            for _ in yaml.parse(text, Loader=yaml.SafeLoader):
+                pass
+        except yaml.MarkedYAMLError as pure:
+            exc = pure
+        except RecursionError:
+            pass
+    mark = exc.problem_mark or exc.context_mark
+    problem = exc.problem or exc.context or "invalid YAML"
+    if exc.context and problem.startswith("but "):  # "expected a single document, but ..."
+        problem = f"{exc.context}, {problem}"
+    if mark is None:  # pragma: no cover - every PyYAML syntax error carries a mark
+        return Problem(display_path, None, None, f"invalid YAML: {problem}")
+    return Problem(display_path, mark.line + 1, mark.column + 1, f"invalid YAML: {problem}")
+
+
+def _char(character: str) -> str:
+    return f"control character U+{ord(character):04X}"
 
 
 def _position(text: str, index: int) -> tuple[int, int]:
@@ -195,77 +265,164 @@ def _position(text: str, index: int) -> tuple[int, int]:
     return line, index - (text.rfind("\n", 0, index) + 1) + 1
 
 
-class _Builder:
-    """Turn a composed node tree into MarkedDict/MarkedList/scalars, noting every problem."""
+class _PureParser(Reader, Scanner, Parser):
+    """Events from PyYAML's pure-Python scanner and parser."""
 
-    def __init__(self, display_path: str) -> None:
+    def __init__(self, text: str) -> None:
+        Reader.__init__(self, text)
+        Scanner.__init__(self)
+        Parser.__init__(self)
+
+
+def _parser(text: str) -> Any:
+    return _PureParser(text) if CParser is None else CParser(text)
+
+
+class _Merge:
+    """What a merge key ('<<') builds to: refused, and its value skipped."""
+
+
+_MERGE = _Merge()
+
+
+class _Builder:
+    """Build MarkedDict/MarkedList/scalars straight from parser events, noting every problem.
+
+    Building from events rather than from a composed node tree keeps nothing but the value being
+    built: a long list's items can be handed on one by one. Aliases (``*name``) are refused where
+    they are used: they allow recursive structures and "billion laughs" blow-ups, and no knowledge
+    or config file needs them. Anchors alone are harmless and ignored.
+    """
+
+    def __init__(self, display_path: str, parser: Any) -> None:
         self.path = display_path
         self.problems: list[Problem] = []
-        self._constructor = yaml.SafeLoader("")  # only its scalar constructors are used
-        self._seen: set[int] = set()
+        self._parser = parser
+        self._resolver = Resolver()
+        self._constructor = SafeConstructor()  # for the scalars that are not plain strings
 
     def _problem(self, mark: Mark, message: str) -> None:
         self.problems.append(Problem(self.path, mark.line, mark.col, message))
 
-    def build(self, node: yaml.Node) -> Any:
-        # An alias yields the very node its anchor made. Rejecting reuse outright rules out
-        # recursive structures and "billion laughs" blow-ups; no knowledge or config file needs it.
-        if id(node) in self._seen:
-            self._problem(_mark(node), "YAML anchors and aliases (&name, *name) are not supported")
+    def document(self, stream: tuple[str, OnItem] | None) -> Any:
+        """Build the stream's single document (None when empty), streaming one list if asked."""
+        parser = self._parser
+        parser.get_event()  # StreamStartEvent
+        if parser.check_event(StreamEndEvent):
             return None
-        self._seen.add(id(node))
-        return self._build(node)
+        start = parser.get_event()  # DocumentStartEvent
+        data = self.value(stream)[0]
+        parser.get_event()  # DocumentEndEvent
+        if not parser.check_event(StreamEndEvent):
+            event = parser.get_event()
+            raise yaml.composer.ComposerError(
+                "expected a single document in the stream",
+                start.start_mark,
+                "but found another document",
+                event.start_mark,
+            )
+        return data
 
-    def _build(self, node: yaml.Node) -> Any:
-        if isinstance(node, yaml.MappingNode):
-            if node.tag != _MAP_TAG:
-                self._problem(_mark(node), f"unsupported YAML tag {quoted(node.tag)}")
-            return self._mapping(node)
-        if isinstance(node, yaml.SequenceNode):
-            if node.tag != _SEQ_TAG:
-                self._problem(_mark(node), f"unsupported YAML tag {quoted(node.tag)}")
-            return self._sequence(node)
-        return self._scalar(node)
+    def value(self, stream: tuple[str, OnItem] | None = None) -> tuple[Any, Mark, str | None]:
+        """Build the next value: (value, where it starts, a scalar's source text or None)."""
+        event = self._parser.get_event()
+        mark = Mark(event.start_mark.line + 1, event.start_mark.column + 1)
+        kind = type(event)
+        if kind is ScalarEvent:
+            return self._scalar(event, mark), mark, event.value
+        if kind is MappingStartEvent:
+            self._check_tag(event, yaml.MappingNode, _MAP_TAG, mark)
+            return self._mapping(mark, stream), mark, None
+        if kind is SequenceStartEvent:
+            self._check_tag(event, yaml.SequenceNode, _SEQ_TAG, mark)
+            return self._sequence(mark), mark, None
+        self._problem(mark, _ALIASES_REFUSED)  # an AliasEvent: nothing else starts a value
+        return None, mark, None
 
-    def _scalar(self, node: yaml.Node) -> Any:
-        if node.tag == _MERGE_TAG:
-            self._problem(_mark(node), "merge keys ('<<') are not supported")
-            return None
+    def _check_tag(self, event: Any, kind: type[yaml.Node], expected: str, mark: Mark) -> None:
+        tag = event.tag
+        if tag is None or tag == "!":
+            tag = self._resolver.resolve(kind, None, event.implicit)
+        if tag != expected:
+            self._problem(mark, f"unsupported YAML tag {quoted(tag)}")
+
+    def _scalar(self, event: Any, mark: Mark) -> Any:
+        tag = event.tag
+        if tag is None or tag == "!":
+            tag = self._resolver.resolve(yaml.ScalarNode, event.value, event.implicit)
+        if tag == _STR_TAG:
+            return event.value  # what the safe constructor would return, without its overhead
+        if tag == _MERGE_TAG:
+            self._problem(mark, "merge keys ('<<') are not supported")
+            return _MERGE
+        node = yaml.ScalarNode(tag, event.value, event.start_mark, event.end_mark, event.style)
         try:
             return self._constructor.construct_object(node, deep=True)
         except yaml.constructor.ConstructorError as exc:
-            self._problem(_mark(node), f"unsupported YAML value: {exc.problem}")
+            self._problem(mark, f"unsupported YAML value: {exc.problem}")
             return None
+        finally:
+            self._constructor.constructed_objects.clear()  # it caches by node: keep none alive
 
-    def _mapping(self, node: yaml.MappingNode) -> MarkedDict:
-        result = MarkedDict(_mark(node))
-        for key_node, value_node in node.value:
-            key = self.build(key_node)
-            key_mark = _mark(key_node)
-            if key is None and key_node.tag == _MERGE_TAG:
+    def _skip(self) -> None:
+        """Read past one value without building it."""
+        depth = 0
+        while True:
+            event = self._parser.get_event()
+            if isinstance(event, CollectionStartEvent):
+                depth += 1
+            elif isinstance(event, CollectionEndEvent):
+                depth -= 1
+            if depth == 0:
+                return
+
+    def _mapping(self, mark: Mark, stream: tuple[str, OnItem] | None) -> MarkedDict:
+        parser = self._parser
+        result = MarkedDict(mark)
+        while not parser.check_event(MappingEndEvent):
+            key, key_mark, _ = self.value()
+            if key is _MERGE:
+                self._skip()
                 continue
             if not isinstance(key, str):
                 self._problem(key_mark, f"mapping key must be a string, got {describe(key)}")
+                self._skip()
                 continue
             if key in result:
                 first = result.key_marks[key]
                 self._problem(
                     key_mark, f"duplicate key {quoted(key)} (first defined at line {first.line})"
                 )
+                self._skip()
                 continue
-            result[key] = self.build(value_node)
+            if stream is not None and key == stream[0] and parser.check_event(SequenceStartEvent):
+                event = parser.get_event()
+                value_mark = Mark(event.start_mark.line + 1, event.start_mark.column + 1)
+                self._check_tag(event, yaml.SequenceNode, _SEQ_TAG, value_mark)
+                value, raw = self._sequence(value_mark, on_item=stream[1]), None
+            else:
+                value, value_mark, raw = self.value()
+            result[key] = value
             result.key_marks[key] = key_mark
-            result.value_marks[key] = _mark(value_node)
-            result.raw[key] = value_node.value if isinstance(value_node, yaml.ScalarNode) else None
+            result.value_marks[key] = value_mark
+            result.raw[key] = raw
+        parser.get_event()  # MappingEndEvent
         return result
 
-    def _sequence(self, node: yaml.SequenceNode) -> MarkedList:
-        result = MarkedList(_mark(node))
-        for item in node.value:
-            result.append(self.build(item))
-            result.item_marks.append(_mark(item))
-            result.raw_items.append(item.value if isinstance(item, yaml.ScalarNode) else None)
-        return result
+    def _sequence(self, mark: Mark, *, on_item: OnItem | None = None) -> MarkedList:
+        """A list; with ``on_item``, each item goes there once built and the list stays empty."""
+        parser = self._parser
+        items = MarkedList(mark)
+        while not parser.check_event(SequenceEndEvent):
+            value, item_mark, raw = self.value()
+            if on_item is not None:
+                on_item(value, item_mark)
+                continue
+            items.append(value)
+            items.item_marks.append(item_mark)
+            items.raw_items.append(raw)
+        parser.get_event()  # SequenceEndEvent
+        return items
 
 
 def describe(value: Any, raw: str | None = None) -> str:
@@ -501,18 +658,23 @@ class Checker:
                 f"{_label(where, key)} has {len(items):,} items; at most {most:,} are allowed",
             )
             return None
+        longest = self.limits.length(key) if self.limits is not None else None
         result: list[str] = []
         for i, item in enumerate(items):
-            label = f"{_label(where, key)}[{i}]"
+            if isinstance(item, str) and item.strip():
+                if longest is None or len(item) <= longest:
+                    result.append(item)
+                else:
+                    self._too_long(items.item_marks[i], f"{_label(where, key)}[{i}]", key, item)
+                continue
+            label = f"{_label(where, key)}[{i}]"  # only for problems: lists can be long
             if not isinstance(item, str):
                 self.problem(
                     items.item_marks[i],
                     f"{label} must be a string, got {describe(item, items.raw_items[i])}",
                 )
-            elif not item.strip():
+            else:
                 self.problem(items.item_marks[i], f"{label} must not be empty")
-            elif not self._too_long(items.item_marks[i], label, key, item):
-                result.append(item)
         return result
 
     def list_of_mappings(
@@ -532,9 +694,14 @@ class Checker:
         return result
 
 
+def has_whitespace(text: str) -> bool:
+    """Return True if ``text`` holds any character ``str.isspace()`` calls whitespace."""
+    return _SPACE_RE.search(text) is not None
+
+
 def is_https_url(value: str) -> bool:
     """Return True for an absolute https URL with a host and no whitespace."""
-    if any(ch.isspace() for ch in value):
+    if has_whitespace(value):
         return False
     try:
         parts = urlsplit(value)

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import logging
 import math
 import re
@@ -159,7 +158,7 @@ class AskCog(commands.Cog):
             return
         engine = self.bot.engine  # one snapshot: a /reload meanwhile does not mix two KBs
         async with message.channel.typing():
-            answer, (first, *rest) = await asyncio.to_thread(answer_as_messages, engine, question)
+            answer, (first, *rest) = await self.bot.run_core(answer_as_messages, engine, question)
         view = log_answer(
             self.bot,
             answer,
@@ -232,7 +231,7 @@ class AskCog(commands.Cog):
         # Answering may take longer than Discord's 3-second window: acknowledge first.
         await interaction.response.defer(thinking=True, ephemeral=ephemeral)
         with self.bot.in_flight():  # a shutdown lets this answer finish first
-            answer, messages = await asyncio.to_thread(
+            answer, messages = await self.bot.run_core(
                 answer_as_messages, self.bot.engine, question
             )
             view = log_answer(

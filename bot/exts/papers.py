@@ -80,7 +80,8 @@ class PapersCog(commands.Cog):
                 embeds.truncate(text, MESSAGE_CONTENT_LIMIT), ephemeral=True, allowed_mentions=none
             )
             return
-        found = engine.filter_papers(year=year, topic=topic, query=query)
+        # A query runs the retriever (tens of ms at 100k papers): keep it off the event loop.
+        found = await self.bot.run_core(engine.filter_papers, year=year, topic=topic, query=query)
         heading = embeds.papers_heading(engine.kb.profile.name, year=year, topic=topic, query=query)
         if not found:
             filters = heading.partition(" — ")[2] or "the filters"

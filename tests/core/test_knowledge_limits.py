@@ -157,3 +157,16 @@ def test_a_symlink_inside_the_folder_and_a_linked_folder_are_allowed(tmp_path: P
     (real / "posts.yaml").write_text(TINY_POSTS, encoding="utf-8")
     (tmp_path / "linked").symlink_to(real, target_is_directory=True)
     assert len(load_knowledge(tmp_path / "linked").papers) == 3
+
+
+def test_a_symlink_out_of_the_folder_is_refused_in_papers_too(tmp_path: Path) -> None:
+    """A file under papers/ that links outside the knowledge folder is refused the same way."""
+    outside = tmp_path / "elsewhere.yaml"
+    outside.write_text(TINY_PAPERS, encoding="utf-8")
+    folder = tmp_path / "k"
+    (folder / "papers").mkdir(parents=True)
+    (folder / "papers" / "more.yaml").symlink_to(outside)
+    assert _problems(folder) == [
+        "k/papers/more.yaml: is a symbolic link to a file outside the knowledge folder, which "
+        "is refused; copy the file into the folder instead"
+    ]

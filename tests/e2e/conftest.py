@@ -23,7 +23,7 @@ from bot.client import QABot
 from bot.config import Config
 from bot.core.engine import load_engine
 from bot.recorder import Recorder
-from tests.e2e.fake_discord import CHANNEL_ID, GUILD_ID, FakeDiscord
+from tests.e2e.fake_discord import CHANNEL_ID, GUILD_ID, FakeDiscord, serving
 from tests.e2e.spec import body_problems
 
 GUILD = {
@@ -63,15 +63,9 @@ GUILD = {
 async def fake(monkeypatch: pytest.MonkeyPatch) -> AsyncIterator[FakeDiscord]:
     """The fake Discord REST API; every body it received must pass the limits and the spec."""
     server = FakeDiscord()
-    runner = web.AppRunner(server.app)
-    await runner.setup()
-    site = web.TCPSite(runner, "127.0.0.1", 0)
-    await site.start()
-    port = runner.addresses[0][1]
-    server.url = f"http://127.0.0.1:{port}"
-    monkeypatch.setattr(discord.http.Route, "BASE", f"{server.url}/api/v10")
-    yield server
-    await runner.cleanup()
+    async with serving(server) as base:
+        monkeypatch.setattr(discord.http.Route, "BASE", base)
+        yield server
     assert server.unhandled == [], f"requests the fake does not know: {server.unhandled}"
     assert [p for r in server.requests for p in body_problems(r)] == []
 

@@ -13,10 +13,11 @@ sends an event to every connected shard.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import itertools
 import json
 import re
-from collections.abc import Callable, Coroutine
+from collections.abc import AsyncIterator, Callable, Coroutine
 from dataclasses import dataclass
 from typing import Any, TypeVar
 
@@ -289,6 +290,20 @@ async def _read_body(request: web.Request) -> tuple[Any, tuple[str, ...]]:
             await part.read()
             files.append(part.filename or "")
     return body, tuple(files)
+
+
+@contextlib.asynccontextmanager
+async def serving(server: FakeDiscord) -> AsyncIterator[str]:
+    """Serve ``server`` on 127.0.0.1 while the block runs; yield the base URL for Route.BASE."""
+    runner = web.AppRunner(server.app)
+    await runner.setup()
+    site = web.TCPSite(runner, "127.0.0.1", 0)
+    await site.start()
+    server.url = f"http://127.0.0.1:{runner.addresses[0][1]}"
+    try:
+        yield f"{server.url}{API_PREFIX}"
+    finally:
+        await runner.cleanup()
 
 
 def _json(data: Any, *, status: int = 200) -> web.Response:

@@ -8,6 +8,7 @@ the blocking function so it records whether it ran on the loop's thread.
 from __future__ import annotations
 
 import asyncio
+import gc
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any, TypeVar
@@ -16,7 +17,7 @@ import discord
 import pytest
 
 import bot.core.knowledge
-from bot import embeds
+from bot import client, embeds, reloader
 from bot.config import Config
 from bot.core.engine import Engine, load_engine
 from bot.core.models import Answer
@@ -56,23 +57,36 @@ def _recording(fn: F, calls: list[bool]) -> F:
     return wrapper  # type: ignore[return-value]
 
 
-async def test_reload_loads_and_indexes_off_the_event_loop(
+async def test_reload_builds_and_reads_back_off_the_event_loop(
     tiny_knowledge_dir: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """/reload reads, validates and indexes the knowledge in a worker thread, never on the loop."""
+    """/reload never loads, indexes, reads back or compares knowledge on the event loop.
+
+    The build runs in a child process (bot.reloader); were it moved back into this process on
+    the loop, the recorded loads would say so. Reading the engine back and the diff run in
+    worker threads.
+    """
     cog = AdminCog(
         make_bot(Config(knowledge_dir=tiny_knowledge_dir), load_engine(tiny_knowledge_dir))
     )
     loads: list[bool] = []
     builds: list[bool] = []
+    reads: list[bool] = []
+    diffs: list[bool] = []
     monkeypatch.setattr(
         bot.core.knowledge, "load_knowledge", _recording(bot.core.knowledge.load_knowledge, loads)
     )
     monkeypatch.setattr(Engine, "build", _recording(Engine.build, builds))
+    monkeypatch.setattr(reloader, "_read_engine", _recording(reloader._read_engine, reads))
+    monkeypatch.setattr(client, "diff_knowledge", _recording(client.diff_knowledge, diffs))
     itx = make_interaction(cog.bot, permissions=discord.Permissions(administrator=True))
-    await cog.reload.callback(cog, itx)
+    try:
+        await cog.reload.callback(cog, itx)
+    finally:
+        gc.unfreeze()  # the read-back freezes the new engine out of the collector's reach
     assert itx.followup.send.await_args.kwargs["embed"].title == "Knowledge reloaded"
-    assert loads == [False] and builds == [False]
+    assert True not in loads + builds
+    assert reads == [False] and diffs == [False]
 
 
 def _huge_answer() -> Answer:

@@ -32,6 +32,8 @@ TOKENIZER_FILE = Path("tokenizers", "l2_supercat_tokenizer_config.json")
 WEIGHTS_FILE = Path("weights", "l2_supercat_256.safetensors")
 TENSOR_KEY = "embedding.weight"
 MAX_PIECES = 512  # word pieces kept per text: an abstract's length, never a pasted book
+ENCODE_BATCH = 1_024  # texts the tokenizer encodes at once
+POOL_CHUNK = 65_536  # word pieces gathered at once when pooling (16 MB of float32 vectors)
 # Words whose pieces the tokenizer caches. Its default, 10,000, fills with whatever words people
 # type and never lets go: fed unseen words from 4 threads it held ~70 MB (benchmarks/soak.py).
 # 1,000 costs nothing measurable (~90 us per question either way).
@@ -55,11 +57,17 @@ class Embedder:
         return int(self.weights.shape[1])
 
     def piece_ids(self, texts: Sequence[str]) -> list[np.ndarray]:
-        """The word-piece ids of each casefolded text (uint16, at most ``MAX_PIECES``)."""
-        encodings = self.tokenizer.encode_batch(
-            [t.casefold() for t in texts], add_special_tokens=False
-        )
-        return [np.asarray(e.ids[:MAX_PIECES], dtype=np.uint16) for e in encodings]
+        """The word-piece ids of each casefolded text (uint16, at most ``MAX_PIECES``).
+
+        Encoded a batch at a time: the tokenizer's encodings carry offsets and strings for
+        every piece, so encoding a whole corpus at once took gigabytes."""
+        encode = getattr(self.tokenizer, "encode_batch_fast", self.tokenizer.encode_batch)
+        ids: list[np.ndarray] = []
+        for start in range(0, len(texts), ENCODE_BATCH):
+            batch = [t.casefold() for t in texts[start : start + ENCODE_BATCH]]
+            encodings = encode(batch, add_special_tokens=False)
+            ids += [np.asarray(e.ids[:MAX_PIECES], dtype=np.uint16) for e in encodings]
+        return ids
 
     def embed(self, texts: Sequence[str]) -> np.ndarray:
         """Unit vectors of ``texts`` (float32, one row each; a text without pieces gives zeros).
@@ -72,14 +80,24 @@ class Embedder:
         return _unit(self.sums(flat, lengths))
 
     def sums(self, flat_ids: np.ndarray, lengths: np.ndarray) -> np.ndarray:
-        """The sum of the piece vectors of each consecutive run of ``flat_ids`` (float32)."""
+        """The sum of the piece vectors of each consecutive run of ``flat_ids`` (float32),
+        gathered a chunk of texts at a time so memory stays small for any corpus."""
         out = np.zeros((len(lengths), self.dim), dtype=np.float32)
-        nonempty = lengths > 0
-        if not nonempty.any():
-            return out
-        starts = np.concatenate(([0], np.cumsum(lengths)[:-1]))
-        vectors = self.weights[flat_ids.astype(np.int64)].astype(np.float32)
-        out[nonempty] = np.add.reduceat(vectors, starts[nonempty], axis=0)
+        ends = np.cumsum(lengths)
+        starts = ends - lengths
+        first = 0
+        while first < len(lengths):
+            # Texts first..last-1 hold at most POOL_CHUNK pieces (or one longer text).
+            last = int(np.searchsorted(ends, starts[first] + POOL_CHUNK, side="right"))
+            last = max(last, first + 1)
+            lo, hi = int(starts[first]), int(ends[last - 1])
+            chunk_lengths = lengths[first:last]
+            nonempty = chunk_lengths > 0
+            if nonempty.any():
+                vectors = self.weights[flat_ids[lo:hi].astype(np.int64)].astype(np.float32)
+                offsets = (starts[first:last] - lo)[nonempty]
+                out[first:last][nonempty] = np.add.reduceat(vectors, offsets, axis=0)
+            first = last
         return out
 
 
