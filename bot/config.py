@@ -47,6 +47,7 @@ _KEYS = (
     "database",
     "log_questions",
     "retention_days",
+    "answer_replies",
     "shard_count",
     "shard_ids",
 )
@@ -75,6 +76,8 @@ class Config:
     database: Path = DEFAULT_DATABASE
     log_questions: bool = True
     retention_days: int = 90
+    # Answer a reply to one of the bot's answers as a follow-up of that answer's conversation.
+    answer_replies: bool = True
     shard_count: int | None = None
     shard_ids: tuple[int, ...] | None = None
 
@@ -213,6 +216,7 @@ def parse_config(data: Any, *, display_path: str, base_dir: Path) -> Config:
         "answer_every_message",
         "ask_private_by_default",
         "watch_knowledge",
+        "answer_replies",
     ):
         values[key] = checker.boolean(m, key, required=False)
     for key in ("channels", "admin_users", "admin_roles"):

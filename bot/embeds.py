@@ -14,7 +14,7 @@ import discord
 from bot.core.curation import INTERFACES, DayCount, QuestionGroup, Report, SourceCount, utc_day
 from bot.core.diff import KnowledgeDiff, Ref
 from bot.core.knowledge import KnowledgeSummary
-from bot.core.models import Answer, Citation, KnowledgeBase, Paper, Post
+from bot.core.models import Answer, Citation, KnowledgeBase, Paper, Post, Turn
 from bot.core.pages import Page
 from bot.core.sanitize import QUOTE_LIMIT, clean_text
 from bot.core.text import render_latex
@@ -24,6 +24,7 @@ from bot.limits import (
     EMBED_DESCRIPTION_LIMIT,
     EMBED_FIELD_VALUE_LIMIT,
     EMBED_FIELDS_LIMIT,
+    EMBED_FOOTER_LIMIT,
     EMBED_TITLE_LIMIT,
     EMBED_TOTAL_LIMIT,
     EMBEDS_PER_MESSAGE,
@@ -50,6 +51,14 @@ ANSWER_TEXT_LIMIT = 2 * EMBED_DESCRIPTION_LIMIT  # characters of answer text, be
 MIN_ANSWER_TEXT_LIMIT = 500  # below this, drop the messages that do not fit instead
 SHORTENED = "(Shortened to fit Discord: the sources below have the rest.)"
 _CUT_REACH = 200  # a span a cut must not split (a citation and its word) is shorter than this
+# An answer's small print, under its first embed: how a follow-up was read, and the ids of its
+# sources. A reply to the answer rebuilds the conversation from these lines (``answer_turn``),
+# so the bot keeps no store of conversations.
+READ_AS = "Read as: "
+SOURCE_IDS = "Source ids: "
+SOURCE_ID_SEPARATOR = " · "
+READ_AS_LENGTH = 300
+ZERO_WIDTH_SPACE = "\u200b"
 
 # Spans a split must never cut: a markdown link, and a citation marker together with the word
 # before it (so "[2]" never starts a chunk, detached from the statement it backs).
@@ -72,7 +81,6 @@ _BRACKETS = re.compile(r"\[\d{1,3}\](?!\()|[\[\]]")  # a citation marker "[2]" s
 _MARKDOWN_LINE_START = re.compile(r"^(#{1,3}\s|>|-#\s)", re.MULTILINE)
 _URL_SCHEME_END = re.compile(r"(?<=[A-Za-z]):(?=//)")
 _URL_UNSAFE = re.compile(r"[()<>\s]")  # would end a markdown link target early
-ZERO_WIDTH_SPACE = "\u200b"
 
 
 # --- text helpers -------------------------------------------------------------------------
@@ -255,6 +263,9 @@ def answer_embeds(answer: Answer, *, text_limit: int = ANSWER_TEXT_LIMIT) -> lis
     embeds = [discord.Embed(description=chunk, colour=colour) for chunk in chunks]
     if answer.question.strip():
         embeds[0].title = _question_title(answer.question)
+    footer = answer_footer(answer)
+    if footer:
+        embeds[0].set_footer(text=footer)
 
     lines = [source_line(n, c, note=c.note) for n, c in enumerate(answer.citations, start=1)]
     for i, block in enumerate(_pack_lines(lines, EMBED_FIELD_VALUE_LIMIT)):
@@ -269,6 +280,54 @@ def answer_embeds(answer: Answer, *, text_limit: int = ANSWER_TEXT_LIMIT) -> lis
             embeds.append(last)
         last.add_field(name=name, value=block, inline=False)
     return embeds
+
+
+def answer_footer(answer: Answer) -> str:
+    """The small print: the question as read (when a follow-up was made explicit) and source ids.
+
+    Footers render no markdown and no mentions, so the text goes in as it is.
+    """
+    lines: list[str] = []
+    resolved = " ".join(answer.resolved.split())
+    if resolved and resolved != " ".join(answer.question.split()):
+        lines.append(READ_AS + truncate(resolved, READ_AS_LENGTH))
+    ids = ""
+    for citation in answer.citations:
+        more = f"{ids}{SOURCE_ID_SEPARATOR if ids else ''}{citation.id}"
+        if sum(map(len, lines)) + len(SOURCE_IDS) + len(more) + 1 > EMBED_FOOTER_LIMIT:
+            break
+        ids = more
+    if ids:
+        lines.append(SOURCE_IDS + ids)
+    return "\n".join(lines)
+
+
+_ESCAPED = re.compile(r"\\(.)")
+
+
+def answer_turn(message_embeds: Sequence[discord.Embed]) -> Turn | None:
+    """The conversation turn an answer message shows, or None when it is not an answer.
+
+    The inverse of ``answer_embeds``: the question is the "Read as" line, else the title (its
+    markdown escapes and zero-width breaks undone); the cited ids come from the footer.
+    """
+    if not message_embeds:
+        return None
+    first = message_embeds[0]
+    footer = first.footer.text or ""
+    read_as = ""
+    cited: tuple[str, ...] = ()
+    for line in footer.splitlines():
+        if line.startswith(READ_AS):
+            read_as = line.removeprefix(READ_AS).strip()
+        elif line.startswith(SOURCE_IDS):
+            ids = line.removeprefix(SOURCE_IDS).split(SOURCE_ID_SEPARATOR.strip())
+            cited = tuple(i.strip() for i in ids if i.strip())
+    title = _ESCAPED.sub(r"\1", (first.title or "").replace(ZERO_WIDTH_SPACE, "")).strip()
+    # An answer cites (ids in its footer); a decline has its own colour; nothing else counts.
+    if not (cited or read_as or (title and first.colour == DECLINE_COLOUR)):
+        return None
+    return Turn(read_as or title.removesuffix(ELLIPSIS), cited)
 
 
 def answer_messages(answer: Answer) -> list[list[discord.Embed]]:

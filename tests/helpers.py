@@ -7,7 +7,7 @@ with awaitable responses).
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import replace
 from typing import Any
 from unittest.mock import MagicMock, create_autospec
@@ -17,7 +17,7 @@ import discord
 from bot.client import QABot
 from bot.config import Config
 from bot.core.engine import Engine
-from bot.core.models import Answer, Citation, KnowledgeBase, Paper, Post, Profile
+from bot.core.models import Answer, Citation, KnowledgeBase, Paper, Post, Profile, Turn
 
 BOT_ID = 1000
 OWNER_ID = 2000
@@ -120,9 +120,11 @@ class FakeEngine:
         self.kb = kb
         self.answer = answer
         self.questions: list[str] = []
+        self.histories: list[tuple[Turn, ...]] = []
 
-    def ask(self, question: str) -> Answer:
+    def ask(self, question: str, *, history: Sequence[Turn] = ()) -> Answer:
         self.questions.append(question)
+        self.histories.append(tuple(history))
         return replace(self.answer, question=question)
 
     def find_papers(self, query: str, *, limit: int = 25) -> list[Paper]:
@@ -222,6 +224,7 @@ def make_message(
         user.id = user_id
         users.append(user)
     message.mentions = users
+    message.reference = None  # not a reply
     channel_cls = discord.DMChannel if dm else discord.TextChannel
     message.channel = create_autospec(channel_cls, instance=True)
     message.channel.id = channel_id

@@ -29,7 +29,10 @@ from bot.core.models import (
 )
 from bot.core.query import Cue, Intent, Query
 from bot.core.retrieval import PROFILE_ID, Candidate, Retrieval, Retriever
+from bot.core.retrieval.aliases import title_names
+from bot.core.retrieval.documents import alias_key
 from bot.core.sentences import answers_unit, pick_sentences, sentence_terms
+from bot.core.smalltalk import SmallTalk
 from bot.core.structured import PaperList, PostList, StructuredMatcher, fact_topic
 from bot.core.text import normalize, render_latex, split_sentences, stem, tokenize
 from bot.core.tuning import TUNING, Tuning
@@ -123,6 +126,17 @@ class Answerer:
         return f"{self.kb.profile.name}'s"
 
     # --- declines ----------------------------------------------------------------------------
+
+    def small_talk(self, question: str, kind: SmallTalk) -> Answer:
+        """A short friendly reply to thanks, a greeting or an acknowledgement; it cites nothing."""
+        name = self.kb.profile.name
+        text = {
+            SmallTalk.THANKS: f"You're welcome! Ask me anything else about {name}'s research.",
+            SmallTalk.GREETING: f"Hi! {covers(self.kb.profile)}",
+            SmallTalk.GOODBYE: f"Bye! Ask me about {name}'s research any time.",
+            SmallTalk.ACKNOWLEDGEMENT: f"Anything else? Ask me about {name}'s research.",
+        }[kind]
+        return Answer(question=question, text=text, citations=(), declined=True, confidence=None)
 
     def decline(
         self, query: Query, *, reason: str = "", suggestions: tuple[str, ...] = ()
@@ -370,7 +384,10 @@ class Answerer:
                 return None
             picked = self._sentences(retrieval, source, weights, k=1)
             sources.append(dataclasses.replace(source, sentences=tuple(s for s, _ in picked)))
-        return self._compose(query, sources, confidence=retrieval.confidence)
+        # Two works the question names are what it asks about, whatever the ranker's doubt.
+        named = sum(1 for c in sides if c.doc_id in query.named)
+        confidence = "high" if named == 2 else retrieval.confidence
+        return self._compose(query, sources, confidence=confidence)
 
     def _sides(self, retrieval: Retrieval) -> list[Candidate]:
         """The two works compared: the two best-ranked documents the question names; else the
@@ -382,7 +399,7 @@ class Answerer:
             if c.doc_id in retrieval.query.named and c.kind != "profile"
         ]
         if len(named) >= 2:
-            return named[:2]
+            return self._in_mention_order(retrieval.query, named[:2])
         first = named[0] if named else retrieval.top
         if first is None:
             return []
@@ -390,6 +407,22 @@ class Answerer:
             c for c in retrieval.candidates if c.kind != "profile" and c.doc_id != first.doc_id
         ]
         return [first, others[0]] if others else []
+
+    def _in_mention_order(self, query: Query, sides: list[Candidate]) -> list[Candidate]:
+        """The compared works in the order the question names them: in "BTM vs BTS", BTM is
+        [1], so "the first one" in a follow-up means BTM."""
+
+        def position(candidate: Candidate) -> int:
+            paper = self.kb.paper(candidate.doc_id)
+            if paper is None:
+                return len(asked)
+            names = (*paper.aliases, *title_names(paper.title), paper.title)
+            found = [asked.find(alias_key(n)) for n in names]
+            return min((i for i in found if i >= 0), default=len(asked))
+
+        asked = alias_key(query.normalized)  # "ra cm3" and "RA-CM3" both read "racm3"
+
+        return sorted(sides, key=position)
 
     def _candidates(self, retrieval: Retrieval) -> list[Candidate]:
         """Sources worth quoting, in the order they claim a slot: the best candidate; his own

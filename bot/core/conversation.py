@@ -61,6 +61,7 @@ _NEXT = re.compile(
 )
 # "the other one" (of two listed), "the int8 one", "the conversational one".
 _OTHER = re.compile(r"\b(the\s+)?other\s+(one|paper|post)\b")
+_WHICH_OF = re.compile(r"\bwhich\s+(one\s+)?of\s+(those|them|these)\b|\bwhich\s+one\b")
 _DESCRIBED = re.compile(r"\bthe\s+(?P<what>[\w-]+(\s+[\w-]+)?)\s+one\b")
 # "more detail", "tell me more", "go on": more of the same source.
 _MORE = re.compile(
@@ -109,8 +110,9 @@ def read_in_context(
     alone = retriever.parse(question)
     focus = turns[-1].cited[0]
     normalized = alone.normalized
-    # 1. A position in the last list ("the second one", "the int8 one"), or the next one.
-    picked = _picked(normalized, turns, kb, focus=focus)
+    # 1. A position in the last list ("the second one", "the int8 one"), the one of it that
+    # matches ("which of those had Jacob Andreas on it"), or the next one.
+    picked = _picked(normalized, turns, kb, focus=focus) or _which_of(alone, turns, structured)
     if picked is not None:
         doc_id, match = picked
         return _follow(alone, doc_id, kb, match=match)
@@ -130,8 +132,10 @@ def read_in_context(
         or (alone.intent is Intent.PAPER_FACT and not retriever.parse(fact_topic(alone)).words)
     ):
         return _follow(alone, focus, kb, match=_SUBSTITUTE.search(normalized))
-    # 4. A metadata list of its own ("papers at NeurIPS").
+    # 4. A metadata list of its own ("papers at NeurIPS"), or a person ("who is Luke Z?").
     if structured.post_list(alone) is not None or structured.paper_list(alone) is not None:
+        return Reading(question)
+    if structured.only_people(alone):
         return Reading(question)
     by_itself = retriever.retrieve(alone)
     top = by_itself.top
@@ -160,16 +164,6 @@ def _with_focus(query: Query, focus: Sequence[str]) -> Query:
     return dataclasses.replace(query, named=query.named | frozenset(focus))
 
 
-def _own_topic(query: Query, structured: StructuredMatcher) -> bool:
-    if query.intent is Intent.PROFILE:
-        return True
-    if {d for d in query.named if d != PROFILE_ID}:
-        return True
-    if query.intent is Intent.PAPER_FACT:
-        return False
-    return structured.post_list(query) is not None or structured.paper_list(query) is not None
-
-
 def _picked(
     normalized: str, turns: Sequence[Turn], kb: KnowledgeBase, *, focus: str
 ) -> tuple[str, re.Match[str]] | None:
@@ -195,9 +189,36 @@ def _picked(
     match = _DESCRIBED.search(normalized)
     if match is not None:
         words = match.group("what").split()
-        found = [d for d in listed if all(w in _describing_words(kb, d) for w in words)]
+        found = [d for d in listed if all(_describes(w, kb, d) for w in words)]
         return (found[0], match) if len(found) == 1 else None
     return None
+
+
+def _which_of(
+    query: Query, turns: Sequence[Turn], structured: StructuredMatcher
+) -> tuple[str, re.Match[str]] | None:
+    """The one item of the last list that a "which of those ..." question's co-author or year
+    picks out; None unless exactly one matches."""
+    match = _WHICH_OF.search(query.normalized)
+    listed = next((t.cited for t in reversed(turns) if len(t.cited) > 1), None)
+    if match is None or not listed:
+        return None
+    found = structured.matching(query, listed)
+    return (found[0], match) if found is not None and len(found) == 1 else None
+
+
+def _describes(word: str, kb: KnowledgeBase, doc_id: str) -> bool:
+    """Whether ``word`` is in a listed item's title or names, as a word or inside a name
+    ("int8" in "LLM.int8()")."""
+    if word in _describing_words(kb, doc_id):
+        return True
+    paper = kb.paper(doc_id)
+    key = alias_key(word)
+    return (
+        paper is not None
+        and len(key) >= 3
+        and any(key in alias_key(name) for name in (*paper.aliases, *title_names(paper.title)))
+    )
 
 
 def _describing_words(kb: KnowledgeBase, doc_id: str) -> set[str]:

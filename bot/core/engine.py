@@ -14,6 +14,7 @@ from bot.core.models import Answer, KnowledgeBase, Paper, Post, Turn
 from bot.core.query import Query
 from bot.core.retrieval import ALL_LAYERS, Layers, Retriever
 from bot.core.sanitize import clean_text
+from bot.core.smalltalk import small_talk
 from bot.core.structured import StructuredMatcher
 from bot.core.text import content_words
 
@@ -54,6 +55,9 @@ class Engine:
         the question as it was understood.
         """
         question = clean_text(question)
+        kind = small_talk(question)
+        if kind is not None:  # "thanks!" is neither a question nor a follow-up
+            return self.answerer.small_talk(question, kind)
         reading = read_in_context(
             question,
             history,

@@ -10,7 +10,7 @@ year, venue, author, topic), so a list costs the same for 100 papers as for 100,
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Hashable, Iterable
+from collections.abc import Callable, Hashable, Iterable, Sequence
 from dataclasses import dataclass
 from typing import TypeVar
 
@@ -39,7 +39,8 @@ _FILLER = frozenset(
     many newest number oldest on out paper papers post posted posts presented publication
     publications publish published put recent related release released show subject together
     topic topics total tweet tweeted tweets venue venues work works write written wrote author
-    authors thing things one ones any anything pls please w far together
+    authors thing things one ones any anything pls please w far together couple few several bunch
+    right
     """.split()  # noqa: SIM905 - a word list reads better as text
 )
 # A venue's former name, so a question using it still finds the venue's papers.
@@ -218,6 +219,15 @@ class StructuredMatcher:
         if (recent or oldest) and not query.years:
             count = self._how_many(text)
             rest = [w for w in rest if w not in _NUMBERS and not w.isdigit()]
+        if rest and authors and listy:
+            # "his prompt tuning papers with Anastasia": her papers that hold the other words.
+            papers = [p for p in papers if _holds(p, rest)]
+            if len(papers) < 2:
+                return None  # one paper or none: the retriever quotes it or declines
+            said = [w.strip(".,;:!?\"'()") for w in text.split()]
+            shown = [w for w in said if set(tokenize(w)) & set(rest)]
+            parts.append(f"about “{' '.join(shown)}”")
+            rest = []
         if rest:  # words the metadata cannot answer: let the retriever rank them
             return None
         if not parts and count is None and not query.has(Cue.COUNT) and not listy:
@@ -272,6 +282,30 @@ class StructuredMatcher:
             return self.tuning.default_recent
         return 1
 
+    def matching(self, query: Query, ids: Sequence[str]) -> list[str] | None:
+        """The papers among ``ids`` that have the co-authors and are from the years the
+        question names; None when it names neither."""
+        authors, _ = self._coauthors(tokenize(query.normalized, joined=False))
+        if not authors and not query.years:
+            return None
+        found = []
+        for doc_id in ids:
+            paper = self.kb.paper(doc_id)
+            if paper is None or (query.years and paper.year not in query.years):
+                continue
+            if all(paper.id in {p.id for p in self.by_author[a]} for a in authors):
+                found.append(doc_id)
+        return found
+
+    def only_people(self, query: Query) -> bool:
+        """Whether the question's content words are all co-authors' names ("who is Luke
+        Zettlemoyer?"): a question about a person, not about any paper."""
+        content = self._rest(query, set())
+        if not content:
+            return False
+        authors, used = self._coauthors(tokenize(query.normalized, joined=False))
+        return bool(authors) and all(w in used for w in content)
+
     def _coauthors(self, words: list[str]) -> tuple[list[str], set[str]]:
         """Co-authors named by ``words`` (typo-tolerant: "Luke Zettelmoyer") and the words used;
         his own name is not a co-author's."""
@@ -321,3 +355,9 @@ def _group(
         for key in keys_of(paper):
             groups.setdefault(key, []).append(paper)
     return {k: tuple(v) for k, v in groups.items()}
+
+
+def _holds(paper: Paper, words: list[str]) -> bool:
+    """Whether every word (by its stem) is in the paper's title or abstract."""
+    stems = set(stem(tokenize(normalize(f"{paper.title} {paper.abstract}"))))
+    return all(s in stems for s in stem(words))

@@ -59,7 +59,7 @@ class Tuning:
     number_window: int = 8  # tokens between a quantity and the unit asked for
     suggest_coverage: float = 0.30  # a decline suggests only sources this close ...
     suggest_min_matched: int = 2  # ... matching this many of the question's words
-    list_limit: int = 10  # papers cited in one list answer; the rest are counted
+    list_limit: int = 15  # papers cited in a list answer (a year of his fits); the rest counted
     default_recent: int = 5  # "his latest papers" without a number
     author_cutoff: float = 85.0  # rapidfuzz ratio for a name in the question to be a co-author
 

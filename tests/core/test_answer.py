@@ -146,7 +146,7 @@ def test_doubtful_paper_keeps_its_caveat_in_lists(engine: Engine) -> None:
     """The doubtful Llama 4 write-up carries its note on its citation and in the answer's notes
     (every interface shows them), not in the intro, which stays one short line."""
     answer = engine.ask("how many papers has he written?")
-    assert answer.intro == "Mike Lewis has 69 papers in this knowledge base; the 10 newest:"
+    assert answer.intro == "Mike Lewis has 69 papers in this knowledge base; the 15 newest:"
     lines = answer.text.split("\n")
     assert (
         "- The Llama 4 Herd: Architecture, Training, Evaluation, and Deployment Notes [4]" in lines
@@ -292,7 +292,8 @@ def test_papers_by_venue(engine: Engine) -> None:
     )
     assert [c.id for c in neurips.citations] == ["2305.11206", "2305.07185"]
     iclr = engine.ask("which of his papers were at ICLR?")
-    assert iclr.intro == "Mike Lewis has 13 papers at ICLR in this knowledge base; the 10 newest:"
+    assert iclr.intro == "Mike Lewis has 13 papers at ICLR in this knowledge base, newest first:"
+    assert len(iclr.citations) == 13
     assert all(engine.kb.paper(c.id).venue.startswith("ICLR ") for c in iclr.citations)  # type: ignore[union-attr]
     dates = [c.date or "" for c in iclr.citations]
     assert dates == sorted(dates, reverse=True)
@@ -302,8 +303,8 @@ def test_acl_family_includes_findings_and_says_so(engine: Engine) -> None:
     """ "ACL" includes Findings of ACL (stated in the intro) but not NAACL, EMNLP or TACL."""
     acl = engine.ask("what did he publish at ACL")
     assert acl.intro == (
-        "Mike Lewis has 12 papers at ACL (including Findings of ACL) in this knowledge base; "
-        "the 10 newest:"
+        "Mike Lewis has 12 papers at ACL (including Findings of ACL) in this knowledge base, "
+        "newest first:"
     )
     venues = {engine.kb.paper(c.id).venue for c in acl.citations}  # type: ignore[union-attr]
     assert venues <= {
@@ -414,3 +415,13 @@ def test_asking_where_the_code_is_quotes_the_availability_sentence(engine: Engin
         "The InCoder models and code are publicly released. "
         "https://sites.google.com/view/incoder-code-models"
     )
+
+
+def test_co_author_papers_on_a_subject(engine: Engine) -> None:
+    """Other words beside a co-author narrow the list to the papers whose text holds them."""
+    answer = engine.ask("what papers did he write with sewon min on in-context learning")
+    assert answer.intro.startswith("Mike Lewis has 4 papers with Sewon Min about “in-context")
+    for citation in answer.citations:
+        paper = engine.kb.paper(citation.id)
+        assert paper is not None and "Sewon Min" in paper.authors
+        assert "context" in paper.abstract.lower()

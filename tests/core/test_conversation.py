@@ -106,3 +106,38 @@ def test_turn_of_records_the_question_as_read(tiny: Engine) -> None:
     history = _after(tiny, "what is megabyte?")
     turn = turn_of(tiny.ask("who wrote it?", history=history))
     assert turn == Turn("who wrote MegaByte?", (MEGABYTE,))
+
+
+def test_a_described_item_of_the_list_by_a_part_of_its_name(engine: Engine) -> None:
+    """ "The int8 one" is LLM.int8() among two quantization papers: "int8" is inside its name."""
+    history = [Turn("quantization papers", ("2110.02861", "2208.07339"))]
+    answer = engine.ask("the int8 one, who wrote it?", history=history)
+    assert answer.citations[0].id == "2208.07339"
+    assert "Tim Dettmers" in answer.text
+
+
+def test_which_of_those_picks_the_listed_paper_with_that_co_author(engine: Engine) -> None:
+    history = engine.replay(["list his 2021 papers"])
+    assert len(history[0].cited) > 2
+    answer = engine.ask("which of those had jacob andreas on it", history=history)
+    paper = engine.kb.paper(answer.citations[0].id)
+    assert paper is not None and "Jacob Andreas" in paper.authors and paper.year == 2021
+
+
+def test_a_question_about_a_person_is_not_read_about_the_focus(engine: Engine) -> None:
+    """Luke Zettlemoyer wrote BTM with him, but "who is he" is not a question about BTM."""
+    history = engine.replay(["what is BTM?"])
+    alone = engine.ask("who is luke zettlemoyer")
+    assert engine.ask("who is luke zettlemoyer", history=history) == alone
+    about_it = engine.ask("did luke zettlemoyer work on it?", history=history)
+    assert about_it.resolved == "did luke zettlemoyer work on BTM?"
+
+
+def test_a_comparison_cites_the_works_in_the_order_asked(engine: Engine) -> None:
+    """So "the first one" after "BTM vs BTS" is BTM; naming both makes it a confident answer."""
+    for question, first in (("BTM vs BTS, whats the diff", "2208.03306"),
+                            ("BTS vs BTM, whats the diff", "2502.00075")):  # fmt: skip
+        answer = engine.ask(question)
+        assert answer.citations[0].id == first and answer.confidence == "high"
+    history = engine.replay(["BTM vs BTS, whats the diff"])
+    assert engine.ask("when was the first one", history=history).citations[0].id == "2208.03306"

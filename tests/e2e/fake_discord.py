@@ -109,10 +109,41 @@ def message_payload(message_id: int, channel_id: int, body: dict[str, Any]) -> d
     }
 
 
+NOT_FOUND = object()  # a deliberate 404 (a deleted message), not a request the fake lacks
+
+
+def thread_payload(thread_id: int, parent_id: int, name: str, *, owner_id: int) -> dict[str, Any]:
+    """A public thread channel, as Discord returns it when a thread is opened on a message."""
+    return {
+        "id": str(thread_id),
+        "type": 11,
+        "guild_id": str(GUILD_ID),
+        "parent_id": str(parent_id),
+        "owner_id": str(owner_id),
+        "name": name,
+        "last_message_id": None,
+        "rate_limit_per_user": 0,
+        "message_count": 0,
+        "member_count": 1,
+        "thread_metadata": {
+            "archived": False,
+            "auto_archive_duration": 1440,
+            "archive_timestamp": TIMESTAMP,
+            "locked": False,
+        },
+        "flags": 0,
+    }
+
+
 class FakeDiscord:
-    """Answer discord.py's REST calls and keep every request for the test to inspect."""
+    """Answer discord.py's REST calls and keep every request for the test to inspect.
+
+    It also keeps the messages: those the bot sends and those a test ``remember``s (the
+    gateway's), so fetching a message or a channel's history answers as Discord would.
+    """
 
     def __init__(self) -> None:
+        self.messages: dict[int, dict[str, Any]] = {}
         self.requests: list[Request] = []
         self.unhandled: list[Request] = []
         self.reject_token = False  # answer 401 to the login call, as Discord does for a bad token
@@ -201,6 +232,51 @@ class FakeDiscord:
         assert result is not None
         return result
 
+    def remember(self, message: dict[str, Any]) -> dict[str, Any]:
+        """Keep a message (a gateway payload) so the bot can fetch it; returns it."""
+        self.messages[int(message["id"])] = message
+        return message
+
+    def delete(self, message_id: int) -> None:
+        """The message is gone: fetching it answers 404 from now on."""
+        self.messages.pop(message_id, None)
+
+    def _created(self, channel_id: int, body: dict[str, Any]) -> dict[str, Any]:
+        """Store and return the message a POST creates; a reply carries what it replies to."""
+        message = message_payload(self.next_id(), channel_id, body)
+        reference = body.get("message_reference")
+        if reference:
+            replied = self.messages.get(int(reference["message_id"]))
+            message["type"] = 19
+            message["message_reference"] = {
+                "type": 0,
+                "message_id": str(reference["message_id"]),
+                "channel_id": str(channel_id),
+                "guild_id": str(GUILD_ID),
+            }
+            message["referenced_message"] = _without_reference(replied) if replied else None
+        return self.remember(message)
+
+    def _fetched(self, channel_id: int, message_id: int) -> Any:
+        message = self.messages.get(message_id)
+        if message is None or int(message["channel_id"]) != channel_id:
+            return NOT_FOUND
+        reference = message.get("message_reference")
+        if not reference:
+            return message
+        replied = self.messages.get(int(reference["message_id"]))
+        return {**message, "referenced_message": _without_reference(replied) if replied else None}
+
+    def _history(self, channel_id: int, query: str) -> list[dict[str, Any]]:
+        params = dict(p.split("=", 1) for p in query.split("&") if "=" in p)
+        before = int(params.get("before", 1 << 62))
+        limit = int(params.get("limit", 50))
+        ids = sorted(
+            (i for i, m in self.messages.items() if int(m["channel_id"]) == channel_id),
+            reverse=True,
+        )
+        return [self._fetched(channel_id, i) for i in ids if i < before][:limit]
+
     def find(self, method: str, pattern: str) -> list[Request]:
         """Recorded requests with this method whose path fully matches ``pattern``."""
         return [r for r in self.requests if r.method == method and re.fullmatch(pattern, r.path)]
@@ -217,12 +293,14 @@ class FakeDiscord:
             path,
             request.query_string,
             body,
-            None if result == 204 else result,
+            None if result == 204 or result is NOT_FOUND else result,
             files,
         )
         async with self._changed:
             self.requests.append(record)
             self._changed.notify_all()
+        if result is NOT_FOUND:
+            return _json({"message": "Unknown Message", "code": 10008}, status=404)
         if result is None:
             self.unhandled.append(record)
             return _json({"message": "404: Not Found", "code": 0}, status=404)
@@ -243,10 +321,19 @@ class FakeDiscord:
         if r.method == "POST" and re.fullmatch(r"/channels/\d+/typing", r.path):
             return 204
         if r.method == "POST" and r.kind == "message" and r.path.startswith("/channels/"):
-            return message_payload(self.next_id(), int(r.path.split("/")[2]), r.body)
+            return self._created(int(r.path.split("/")[2]), r.body)
+        if r.method == "GET" and (match := re.fullmatch(r"/channels/(\d+)/messages/(\d+)", r.path)):
+            return self._fetched(int(match[1]), int(match[2]))
+        if (match := re.fullmatch(r"/channels/(\d+)/messages", r.path)) and r.method == "GET":
+            return self._history(int(match[1]), r.query)
+        threads = re.fullmatch(r"/channels/(\d+)/messages/(\d+)/threads", r.path)
+        if r.method == "POST" and threads:
+            return thread_payload(int(threads[2]), int(threads[1]), r.body["name"], owner_id=BOT_ID)
         if r.method == "POST" and r.kind == "callback":
             return self._callback(r)
-        if r.path.startswith("/webhooks/") and r.method in ("POST", "PATCH"):
+        if r.path.startswith("/webhooks/") and r.method == "POST":
+            return self.remember(message_payload(self.next_id(), CHANNEL_ID, r.body or {}))
+        if r.path.startswith("/webhooks/") and r.method == "PATCH":
             return message_payload(self.next_id(), CHANNEL_ID, r.body or {})
         return None
 
@@ -270,6 +357,11 @@ class FakeDiscord:
                 "message": message_payload(message_id, CHANNEL_ID, data),
             }
         return reply
+
+
+def _without_reference(message: dict[str, Any]) -> dict[str, Any]:
+    # Discord nests one level only: a replied-to message comes without its own replied-to one.
+    return {k: v for k, v in message.items() if k != "referenced_message"}
 
 
 async def _read_body(request: web.Request) -> tuple[Any, tuple[str, ...]]:
@@ -334,14 +426,23 @@ def member_payload(user_id: int, *, permissions: str = MEMBER_PERMISSIONS) -> di
     }
 
 
-def message_create(message_id: int, content: str, *, mentions: list[int]) -> dict[str, Any]:
-    """A MESSAGE_CREATE event from the asker in the test channel."""
-    return {
+def message_create(
+    message_id: int,
+    content: str,
+    *,
+    mentions: list[int],
+    reply_to: dict[str, Any] | None = None,
+    channel_id: int = CHANNEL_ID,
+    author_id: int = ASKER_ID,
+) -> dict[str, Any]:
+    """A MESSAGE_CREATE event from the asker in the test channel; ``reply_to`` makes it a reply
+    to that message (a deleted one when it has "deleted": True), as the gateway sends it."""
+    payload = {
         "id": str(message_id),
-        "channel_id": str(CHANNEL_ID),
+        "channel_id": str(channel_id),
         "guild_id": str(GUILD_ID),
-        "author": user_payload(ASKER_ID, "asker"),
-        "member": {k: v for k, v in member_payload(ASKER_ID).items() if k != "user"},
+        "author": user_payload(author_id, f"user{author_id}"),
+        "member": {k: v for k, v in member_payload(author_id).items() if k != "user"},
         "content": content,
         "timestamp": TIMESTAMP,
         "edited_timestamp": None,
@@ -355,6 +456,17 @@ def message_create(message_id: int, content: str, *, mentions: list[int]) -> dic
         "type": 0,
         "flags": 0,
     }
+    if reply_to is not None:
+        payload["type"] = 19
+        payload["message_reference"] = {
+            "type": 0,
+            "message_id": reply_to["id"],
+            "channel_id": reply_to["channel_id"],
+            "guild_id": str(GUILD_ID),
+        }
+        deleted = reply_to.get("deleted", False)
+        payload["referenced_message"] = None if deleted else _without_reference(reply_to)
+    return payload
 
 
 def interaction_create(

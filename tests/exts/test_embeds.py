@@ -12,7 +12,7 @@ from hypothesis import strategies as st
 from bot import embeds
 from bot.core.diff import KnowledgeDiff, Ref
 from bot.core.knowledge import summarize
-from bot.core.models import Answer, Citation
+from bot.core.models import Answer, Citation, Turn
 from bot.core.pages import paginate
 from bot.errors import Problem
 from bot.limits import (
@@ -301,3 +301,46 @@ def test_problems_message_fits_2000_and_counts_the_rest() -> None:
         "Reload failed:\n```\nknowledge/papers.yaml:0:5: title must not be empty\n"
     )
     assert re.search(r"```\n…and \d+ more$", text)
+
+
+# --- an answer's small print, read back for follow-ups --------------------------------------
+
+
+def _read_back(answer: Answer) -> Turn | None:
+    """What a reply to the answer's first message rebuilds, after a trip through Discord's JSON."""
+    first, *_ = embeds.answer_messages(answer)
+    return embeds.answer_turn([discord.Embed.from_dict(e.to_dict()) for e in first])
+
+
+def test_an_answer_reads_back_as_its_turn() -> None:
+    turn = _read_back(BART_ANSWER)
+    assert turn == Turn("What is BART?", tuple(c.id for c in BART_ANSWER.citations))
+
+
+def test_a_follow_up_shows_and_reads_back_as_the_question_it_was_read_as() -> None:
+    answer = replace(BART_ANSWER, question="who wrote it?", resolved="who wrote BART?")
+    [[embed]] = embeds.answer_messages(answer)
+    assert embed.footer.text is not None
+    assert embed.footer.text.startswith(f"{embeds.READ_AS}who wrote BART?\n")
+    assert _read_back(answer) == Turn("who wrote BART?", tuple(c.id for c in answer.citations))
+
+
+def test_an_escaped_question_reads_back_as_typed() -> None:
+    """Markdown escapes and the zero-width break in "@everyone" are undone."""
+    question = "is *BART* better than T5_v2 @everyone?"
+    turn = _read_back(replace(BART_ANSWER, question=question))
+    assert turn is not None and turn.question == question
+
+
+def test_a_decline_reads_back_without_sources_and_other_embeds_not_at_all() -> None:
+    declined = Answer("what is the weather?", "Not covered.", (), declined=True, confidence=None)
+    assert _read_back(declined) == Turn("what is the weather?", ())
+    assert embeds.answer_turn([embeds.paper_embed(BART)]) is None
+    assert embeds.answer_turn([]) is None
+
+
+def test_source_ids_stop_before_the_footer_limit() -> None:
+    many = tuple(replace(paper_citation(), id=f"2301.{n:05d}") for n in range(400))
+    footer = embeds.answer_footer(replace(BART_ANSWER, citations=many))
+    assert len(footer) <= 2048
+    assert footer.startswith(f"{embeds.SOURCE_IDS}2301.00000 · 2301.00001")

@@ -141,8 +141,9 @@ async def test_a_huge_answer_is_cut_to_two_messages_in_chat() -> None:
     cog = _cog(_huge_answer())
     message = make_message(cog.bot, f"<@{BOT_ID}> What is it?", mentions=[BOT_ID])
     await cog.on_message(message)
+    first = message.reply.return_value  # further messages reply to the first one
     sent = [sent_embeds(message.reply.await_args)] + [
-        sent_embeds(call) for call in message.channel.send.await_args_list
+        sent_embeds(call) for call in first.reply.await_args_list
     ]
     text = _check_capped(sent)
     assert text.endswith(f"[1]…\n\n{embeds.SHORTENED}")
