@@ -7,6 +7,7 @@ bad config) print ``error: ...`` to stderr and exit non-zero, never with a trace
 from __future__ import annotations
 
 import argparse
+import io
 import json
 import os
 import sys
@@ -127,6 +128,7 @@ def build_parser() -> argparse.ArgumentParser:
     # --- Discord (issue 5) ---
     p = sub.add_parser("run", help="run the Discord bot (token from DISCORD_TOKEN)")
     _add_config_option(p)
+    _add_health_option(p)
     p.set_defaults(handler=_cmd_run)
 
     p = sub.add_parser("sync", help="upload the slash commands to Discord, then exit")
@@ -134,7 +136,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument(
         "--guild",
         metavar="ID",
-        type=int,
+        type=_discord_id,
         default=None,
         help="sync to this server only (instant); without it, sync globally",
     )
@@ -152,7 +154,11 @@ def build_parser() -> argparse.ArgumentParser:
         "--format", choices=("md", "csv", "json"), default="md", help="output format (default md)"
     )
     p.add_argument(
-        "--guild", metavar="ID", type=int, default=None, help="only questions asked in this server"
+        "--guild",
+        metavar="ID",
+        type=_discord_id,
+        default=None,
+        help="only questions asked in this server",
     )
     _add_database_options(p)
     p.set_defaults(handler=_cmd_report)
@@ -176,12 +182,37 @@ def build_parser() -> argparse.ArgumentParser:
     )
     _add_database_options(p)
     p.set_defaults(handler=_cmd_forget)
+
+    # --- operations (issue 12) ---
+    p = sub.add_parser(
+        "doctor", help="check config, knowledge, token, intents and write access; no network"
+    )
+    _add_config_option(p)
+    _add_health_option(p)
+    p.add_argument(
+        "--online",
+        action="store_true",
+        help="also log in to Discord to check the token and the intents the portal grants",
+    )
+    p.set_defaults(handler=_cmd_doctor)
+
+    p = sub.add_parser("health", help="exit 0 if a running bot wrote its health file recently")
+    _add_health_option(p, required=True)
+    p.add_argument(
+        "--max-age",
+        metavar="SECONDS",
+        type=float,
+        default=HEALTH_MAX_AGE,
+        help=f"older than this is unhealthy (default: {HEALTH_MAX_AGE:g})",
+    )
+    p.set_defaults(handler=_cmd_health)
     return parser
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Run one command and return its exit code."""
     args = build_parser().parse_args(argv)
+    _use_utf8_streams()
     try:
         return int(args.handler(args))
     except BotError as exc:
@@ -195,6 +226,26 @@ def main(argv: Sequence[str] | None = None) -> int:
         # interpreter's final flush does not raise again (the recipe in Python's signal docs).
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
         return 141
+
+
+def _use_utf8_streams() -> None:
+    """Read and write UTF-8 whatever the locale; undecodable input bytes become U+FFFD.
+
+    Other tools pipe UTF-8 into ``ask -`` and parse its JSON lines, which must be UTF-8 (RFC
+    8259). With the default locale Python would pass bad bytes through as surrogates and write
+    them back raw; with ``PYTHONIOENCODING=utf-8`` it would raise instead.
+    """
+    for stream in (sys.stdin, sys.stdout):
+        if isinstance(stream, io.TextIOWrapper):  # not a StringIO put there by a test
+            stream.reconfigure(encoding="utf-8", errors="replace")
+
+
+def _text_argument(value: str) -> str:
+    """A free-text command-line argument with undecodable bytes as U+FFFD.
+
+    Python hands such bytes over as lone surrogates (PEP 383), which no UTF-8 output can hold.
+    """
+    return os.fsencode(value).decode("utf-8", errors="replace")
 
 
 # --- knowledge (issue 3) ---------------------------------------------------------------------
@@ -242,11 +293,12 @@ def _cmd_build_knowledge(args: argparse.Namespace) -> int:
 def _cmd_ask(args: argparse.Namespace) -> int:
     from bot.core.engine import load_engine
 
-    if args.question != "-" and not args.question.strip():
+    question = _text_argument(args.question)
+    if question != "-" and not question.strip():
         raise BotError("the question is empty; pass a question or '-' to read stdin")
     engine = load_engine(args.knowledge)
-    if args.question != "-":
-        answer = engine.ask(args.question)
+    if question != "-":
+        answer = engine.ask(question)
         print(
             json.dumps(answer_to_json(answer), ensure_ascii=False)
             if args.json
@@ -462,7 +514,7 @@ def _cmd_calibrate(args: argparse.Namespace) -> int:
 
 
 DEFAULT_CONFIG = Path("config.yaml")
-TOKEN_ENV = "DISCORD_TOKEN"
+HEALTH_MAX_AGE = 90.0  # seconds: three missed beats of a bot that writes every 30 s
 
 
 def _add_config_option(parser: argparse.ArgumentParser) -> None:
@@ -475,11 +527,22 @@ def _add_config_option(parser: argparse.ArgumentParser) -> None:
     )
 
 
-def _startup_error(lines: Sequence[object]) -> int:
-    """Print why the bot cannot start, one ``error:`` line per problem; exit code 2."""
+def _add_health_option(parser: argparse.ArgumentParser, *, required: bool = False) -> None:
+    parser.add_argument(
+        "--health-file",
+        metavar="FILE",
+        type=Path,
+        default=None,
+        required=required,
+        help="the file a connected bot touches every 30 s (for container health checks)",
+    )
+
+
+def _startup_error(lines: Sequence[object], *, code: int = 2) -> int:
+    """Print why the bot cannot start, one ``error:`` line per problem; return ``code``."""
     for line in lines:
         print(f"error: {line}", file=sys.stderr)
-    return 2
+    return code
 
 
 def _bot_inputs(args: argparse.Namespace) -> tuple[str, Config, Engine, str]:
@@ -489,13 +552,12 @@ def _bot_inputs(args: argparse.Namespace) -> tuple[str, Config, Engine, str]:
     defaults; a --config file that does not exist is an error.
     """
     from bot.core.engine import load_engine
+    from bot.credentials import read_token, token_problem
 
-    token = os.environ.get(TOKEN_ENV, "").strip()
-    if not token:
-        raise BotError(
-            f"{TOKEN_ENV} is not set: put the bot's token (Developer Portal > Bot) in this "
-            "environment variable"
-        )
+    token = read_token()
+    problem = token_problem(token)
+    if problem is not None:
+        raise BotError(problem)
     config, note = _read_config(args)
     return token, config, load_engine(config.knowledge_dir), note
 
@@ -515,7 +577,7 @@ def _cmd_run(args: argparse.Namespace) -> int:
     import asyncio
     import logging
 
-    from bot.client import run_bot
+    from bot.client import StartupError, run_bot
     from bot.log import setup_logging
     from bot.recorder import open_recorder
 
@@ -538,14 +600,25 @@ def _cmd_run(args: argparse.Namespace) -> int:
         if config.log_questions
         else "log_questions is false: nothing new is recorded",
     )
-    problem = asyncio.run(run_bot(token, config=config, engine=engine, recorder=recorder))
-    return _startup_error([problem]) if problem else 0
+    try:
+        asyncio.run(
+            run_bot(
+                token,
+                config=config,
+                engine=engine,
+                recorder=recorder,
+                health_file=args.health_file,
+            )
+        )
+    except StartupError as exc:
+        return _startup_error([exc], code=exc.exit_code)
+    return 0
 
 
 def _cmd_sync(args: argparse.Namespace) -> int:
     import asyncio
 
-    from bot.client import sync_once
+    from bot.client import StartupError, sync_once
     from bot.log import setup_logging
 
     try:
@@ -553,11 +626,46 @@ def _cmd_sync(args: argparse.Namespace) -> int:
     except BotError as exc:
         return _startup_error(getattr(exc, "problems", None) or [exc])
     setup_logging("WARNING")  # the result is printed below; discord.py's INFO lines are noise
-    result = asyncio.run(sync_once(token, config=config, engine=engine, guild_id=args.guild))
-    if isinstance(result, str):
-        return _startup_error([result])
+    try:
+        synced = asyncio.run(sync_once(token, config=config, engine=engine, guild_id=args.guild))
+    except StartupError as exc:
+        return _startup_error([exc], code=exc.exit_code)
     where = "globally" if args.guild is None else f"to guild {args.guild}"
-    print(f"synced {len(result)} commands {where}: {', '.join(sorted(result))}")
+    print(f"synced {len(synced)} commands {where}: {', '.join(sorted(synced))}")
+    return 0
+
+
+# --- operations (issue 12) -------------------------------------------------------------------
+
+
+def _cmd_doctor(args: argparse.Namespace) -> int:
+    from bot.doctor import run_checks
+
+    checks = run_checks(
+        config_path=args.config,
+        default_config=DEFAULT_CONFIG,
+        health_file=args.health_file,
+        online=args.online,
+    )
+    width = max(len(c.name) for c in checks)
+    for check in checks:
+        print(f"{check.status:<4}  {check.name:<{width}}  {check.detail}", flush=True)
+    failed = sum(c.status == "FAIL" for c in checks)
+    return 1 if failed else 0
+
+
+def _cmd_health(args: argparse.Namespace) -> int:
+    import time
+
+    try:
+        age = time.time() - args.health_file.stat().st_mtime
+    except OSError:
+        print(f"unhealthy: no health file {args.health_file} (starting, stopped or not connected)")
+        return 1
+    if age > args.max_age:
+        print(f"unhealthy: not connected for {age:.0f} s (health file {args.health_file})")
+        return 1
+    print(f"healthy: connected {age:.0f} s ago")
     return 0
 
 
@@ -772,8 +880,14 @@ def _days(text: str) -> int:
 
 
 def _discord_id(text: str) -> int:
-    if not text.isdigit() or int(text) < 1:
-        raise argparse.ArgumentTypeError(f"expected a Discord id (digits only), got {text!r}")
+    """A Discord id argument (server or user): a snowflake, as the config's ids must be."""
+    from bot.config import is_snowflake
+    from bot.core.sanitize import quoted
+
+    if not text.isdigit() or not is_snowflake(int(text)):
+        raise argparse.ArgumentTypeError(
+            f"expected a Discord id (digits only, at most 2^63-1), got {quoted(text)}"
+        )
     return int(text)
 
 

@@ -7,11 +7,13 @@ it comes from the ``DISCORD_TOKEN`` environment variable only.
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from bot.cli import DEFAULT_KNOWLEDGE_DIR
+from bot.core.sanitize import quoted
 from bot.core.yamlio import Checker, MarkedDict, describe, read_yaml
 from bot.errors import ConfigError
 
@@ -21,6 +23,11 @@ MAX_QUESTION_LENGTH_CAP = 4000  # a slash-command string option can carry at mos
 # the current directory (where ./config.yaml would be).
 DEFAULT_DATABASE = Path("data/bot.sqlite3")
 MAX_RETENTION_DAYS = 3650
+MAX_COOLDOWN_SECONDS = 86_400  # a day: anything longer is a typo, not a cooldown
+# Discord ids are 64-bit snowflakes whose top bits count milliseconds since 2015: they stay
+# below 2**63 until the year 2084, so anything larger (or a float) is a typo or a paste error.
+MAX_SNOWFLAKE = 2**63 - 1
+MAX_SHARD_COUNT = 100_000  # Discord puts at most 2,500 servers on a shard: far beyond any bot
 
 _KEYS = (
     "knowledge_dir",
@@ -41,6 +48,8 @@ _KEYS = (
     "log_questions",
     "retention_days",
     "answer_replies",
+    "shard_count",
+    "shard_ids",
 )
 
 
@@ -69,11 +78,30 @@ class Config:
     retention_days: int = 90
     # Answer a reply to one of the bot's answers as a follow-up of that answer's conversation.
     answer_replies: bool = True
+    shard_count: int | None = None
+    shard_ids: tuple[int, ...] | None = None
 
     @property
     def needs_message_content(self) -> bool:
         """Whether the privileged message-content intent is needed (un-mentioned messages)."""
         return self.answer_every_message
+
+    @property
+    def sharded(self) -> bool:
+        """Whether the bot runs as discord.py's AutoShardedBot (shard_count is set)."""
+        return self.shard_count is not None
+
+
+def is_snowflake(value: object) -> bool:
+    """Whether ``value`` can be a Discord id: an integer (not a bool) in 1..MAX_SNOWFLAKE."""
+    return isinstance(value, int) and not isinstance(value, bool) and 1 <= value <= MAX_SNOWFLAKE
+
+
+def _snowflake_problem(where: str, value: object, raw: str | None) -> str:
+    return (
+        f"{where} must be a Discord id (a whole number from 1 to 2^63-1), "
+        f"got {describe(value, raw)}"
+    )
 
 
 def _ids(checker: Checker, m: MarkedDict, key: str) -> frozenset[int] | None:
@@ -85,28 +113,75 @@ def _ids(checker: Checker, m: MarkedDict, key: str) -> frozenset[int] | None:
         return None
     ids: set[int] = set()
     for i, item in enumerate(items):
-        if isinstance(item, bool) or not isinstance(item, int) or item < 1:
-            checker.problem(
-                items.item_marks[i],
-                f"{key}[{i}] must be a Discord id (a positive integer), "
-                f"got {describe(item, items.raw_items[i])}",
-            )
-        else:
+        if is_snowflake(item):
             ids.add(item)
+        else:
+            checker.problem(
+                items.item_marks[i], _snowflake_problem(f"{key}[{i}]", item, items.raw_items[i])
+            )
     return frozenset(ids)
 
 
+def _snowflake(checker: Checker, m: MarkedDict, key: str) -> int | None:
+    """One Discord id, or None when absent or bad (reported)."""
+    if key not in m or m[key] is None:
+        return None
+    if is_snowflake(m[key]):
+        return int(m[key])
+    checker.problem(m.value_marks[key], _snowflake_problem(key, m[key], m.raw[key]))
+    return None
+
+
 def _seconds(checker: Checker, m: MarkedDict, key: str) -> float | None:
+    """A finite number of seconds in 0..MAX_COOLDOWN_SECONDS (.inf and .nan are not numbers)."""
     if key not in m or m[key] is None:
         return None
     value = m[key]
-    if isinstance(value, bool) or not isinstance(value, int | float) or value < 0:
+    if (
+        isinstance(value, bool)
+        or not isinstance(value, int | float)
+        or not math.isfinite(value)
+        or not 0 <= value <= MAX_COOLDOWN_SECONDS
+    ):
         checker.problem(
             m.value_marks[key],
-            f"{key} must be a number of seconds >= 0, got {describe(value, m.raw[key])}",
+            f"{key} must be a number of seconds from 0 to {MAX_COOLDOWN_SECONDS}, "
+            f"got {describe(value, m.raw[key])}",
         )
         return None
     return float(value)
+
+
+def _shards(checker: Checker, m: MarkedDict) -> tuple[int | None, tuple[int, ...] | None]:
+    """shard_count (1..MAX_SHARD_COUNT) and shard_ids (distinct, each below shard_count)."""
+    count = checker.integer(m, "shard_count", required=False, minimum=1, maximum=MAX_SHARD_COUNT)
+    if "shard_ids" not in m or m["shard_ids"] is None:
+        return count, None
+    items = checker.sequence(m["shard_ids"], m.value_marks["shard_ids"], where="shard_ids")
+    if items is None:
+        return count, None
+    if "shard_count" not in m or m["shard_count"] is None:
+        checker.problem(
+            m.key_marks["shard_ids"], "shard_ids needs shard_count: the total number of shards"
+        )
+        return count, None
+    if not items:
+        checker.problem(items.mark, "shard_ids must list at least one shard id")
+        return count, None
+    ids: list[int] = []
+    top = count - 1 if count is not None else MAX_SHARD_COUNT - 1
+    for i, item in enumerate(items):
+        if isinstance(item, bool) or not isinstance(item, int) or not 0 <= item <= top:
+            checker.problem(
+                items.item_marks[i],
+                f"shard_ids[{i}] must be a shard number from 0 to {top}, "
+                f"got {describe(item, items.raw_items[i])}",
+            )
+        elif item in ids:
+            checker.problem(items.item_marks[i], f"shard_ids[{i}]: shard {item} is listed twice")
+        else:
+            ids.append(item)
+    return count, tuple(ids)
 
 
 def _log_level(checker: Checker, m: MarkedDict) -> str | None:
@@ -116,7 +191,7 @@ def _log_level(checker: Checker, m: MarkedDict) -> str | None:
     if value.upper() not in LOG_LEVELS:
         checker.problem(
             m.value_marks["log_level"],
-            f"log_level must be one of {', '.join(LOG_LEVELS)}, got {value!r}",
+            f"log_level must be one of {', '.join(LOG_LEVELS)}, got {quoted(value)}",
         )
         return None
     return value.upper()
@@ -150,9 +225,9 @@ def parse_config(data: Any, *, display_path: str, base_dir: Path) -> Config:
     values["max_question_length"] = checker.integer(
         m, "max_question_length", required=False, minimum=1, maximum=MAX_QUESTION_LENGTH_CAP
     )
-    values["dev_guild_id"] = checker.integer(m, "dev_guild_id", required=False, minimum=1)
+    values["dev_guild_id"] = _snowflake(checker, m, "dev_guild_id")
     values["log_level"] = _log_level(checker, m)
-    values["admin_log_channel"] = checker.integer(m, "admin_log_channel", required=False, minimum=1)
+    values["admin_log_channel"] = _snowflake(checker, m, "admin_log_channel")
     database = checker.string(m, "database", required=False)
     if database is not None:
         values["database"] = base_dir / database
@@ -160,6 +235,7 @@ def parse_config(data: Any, *, display_path: str, base_dir: Path) -> Config:
     values["retention_days"] = checker.integer(
         m, "retention_days", required=False, minimum=1, maximum=MAX_RETENTION_DAYS
     )
+    values["shard_count"], values["shard_ids"] = _shards(checker, m)
     if values["answer_every_message"] and not values["channels"]:
         checker.problem(
             m.key_marks["answer_every_message"],
@@ -171,8 +247,18 @@ def parse_config(data: Any, *, display_path: str, base_dir: Path) -> Config:
 
 
 def load_config(path: Path) -> Config:
-    """Read and validate a config file; raise ConfigError with every problem found."""
+    """Read and validate a config file; raise ConfigError with every problem found.
+
+    Problems found while reading (a duplicate key, an unsupported tag) do not hide those in
+    the values: both are reported, reading problems first.
+    """
     data, problems = read_yaml(path)
+    if data is None and problems:  # missing, unreadable or not YAML: nothing to check
+        raise ConfigError(problems)
+    try:
+        config = parse_config(data, display_path=str(path), base_dir=path.parent)
+    except ConfigError as exc:
+        raise ConfigError([*problems, *exc.problems]) from None
     if problems:
         raise ConfigError(problems)
-    return parse_config(data, display_path=str(path), base_dir=path.parent)
+    return config

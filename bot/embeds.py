@@ -16,6 +16,7 @@ from bot.core.diff import KnowledgeDiff, Ref
 from bot.core.knowledge import KnowledgeSummary
 from bot.core.models import Answer, Citation, KnowledgeBase, Paper, Post, Turn
 from bot.core.pages import Page
+from bot.core.sanitize import QUOTE_LIMIT, clean_text
 from bot.core.text import render_latex
 from bot.errors import Problem
 from bot.limits import (
@@ -43,6 +44,13 @@ ABSTRACT_EXCERPT_LENGTH = 600
 RELATED_POSTS_SHOWN = 3
 DIFF_IDS_SHOWN = 15
 ELLIPSIS = "…"
+# An answer fills at most two messages: Discord users do not read more, and one 850 KB abstract
+# once became 206 messages. The text is cut at a sentence or citation first, then laid out.
+ANSWER_MESSAGES_LIMIT = 2
+ANSWER_TEXT_LIMIT = 2 * EMBED_DESCRIPTION_LIMIT  # characters of answer text, before escaping
+MIN_ANSWER_TEXT_LIMIT = 500  # below this, drop the messages that do not fit instead
+SHORTENED = "(Shortened to fit Discord: the sources below have the rest.)"
+_CUT_REACH = 200  # a span a cut must not split (a citation and its word) is shorter than this
 # An answer's small print, under its first embed: how a follow-up was read, and the ids of its
 # sources. A reply to the answer rebuilds the conversation from these lines (``answer_turn``),
 # so the bot keeps no store of conversations.
@@ -64,10 +72,15 @@ _BOUNDARIES = (
     re.compile(r"[.!?][\"')\]]*[ \t]+"),
     re.compile(r"[ \t]+"),
 )
-# Knowledge text is trusted but not markdown: escape what would restyle it, keep [text](url) links.
+# Knowledge text is data, not markup: it may come from importers and the web. Styling marks and
+# a link's brackets are escaped; mentions ("@everyone", "<@&123>"), channel, command and timestamp
+# tags ("<#1>", "<t:1>") and bare URLs get an invisible break, so they render as plain text and
+# the only links in a message are those the bot builds from validated ``url`` fields.
 _MARKDOWN_CHARS = re.compile(r"([\\*_~|`])")
+_BRACKETS = re.compile(r"\[\d{1,3}\](?!\()|[\[\]]")  # a citation marker "[2]" stays as it is
 _MARKDOWN_LINE_START = re.compile(r"^(#{1,3}\s|>|-#\s)", re.MULTILINE)
-_MENTION_AT = re.compile("@")
+_URL_SCHEME_END = re.compile(r"(?<=[A-Za-z]):(?=//)")
+_URL_UNSAFE = re.compile(r"[()<>\s]")  # would end a markdown link target early
 
 
 # --- text helpers -------------------------------------------------------------------------
@@ -84,27 +97,41 @@ def truncate(text: str, limit: int) -> str:
     return cut.rstrip().rstrip("\\") + ELLIPSIS
 
 
-def escape_user_text(text: str) -> str:
-    """Make user text inert when echoed: no markdown, and no "@" that could form a mention.
+def defuse(text: str) -> str:
+    """Break mention, tag and bare-URL syntax with a zero-width space; the text looks the same.
 
-    AllowedMentions.none() already stops pings; this also stops ``@everyone`` or ``<@&123>``
-    from even rendering as a mention.
+    AllowedMentions.none() already stops pings; this also stops ``@everyone``, ``<@&123>`` or
+    ``<#1>`` from rendering as a mention, and ``https://...`` from becoming a link. Needs no
+    backslashes, so it also suits places that show text verbatim (autocomplete choices).
     """
-    return _MENTION_AT.sub("@\u200b", discord.utils.escape_markdown(text))
+    if "@" in text:
+        text = text.replace("@", "@" + ZERO_WIDTH_SPACE)
+    if "<" in text:
+        text = text.replace("<", "<" + ZERO_WIDTH_SPACE)
+    return _URL_SCHEME_END.sub(":" + ZERO_WIDTH_SPACE, text) if "//" in text else text
+
+
+def escape_user_text(text: str) -> str:
+    """Make user text inert when echoed: hidden characters removed, no markdown, no mentions."""
+    return defuse(discord.utils.escape_markdown(clean_text(text)))
 
 
 def plain_text(text: str) -> str:
     """Render knowledge text for Discord: LaTeX as plain text (the core's rendering), styling
-    marks escaped."""
+    marks and link brackets escaped, mentions and bare URLs defused."""
     text = render_latex(text)
     text = _MARKDOWN_CHARS.sub(r"\\\1", text)
-    return _MARKDOWN_LINE_START.sub(r"\\\1", text)
+    text = _BRACKETS.sub(lambda m: m.group(0) if len(m.group(0)) > 1 else f"\\{m.group(0)}", text)
+    return defuse(_MARKDOWN_LINE_START.sub(r"\\\1", text))
 
 
 def link(text: str, url: str) -> str:
-    """A markdown link whose text cannot close the brackets early."""
-    label = plain_text(truncate(text, LINK_TEXT_LENGTH).replace("[", "(").replace("]", ")"))
-    return f"[{label}]({url})" if url else label
+    """A markdown link built from a validated ``url`` field; its text cannot close it early."""
+    label = truncate(plain_text(text.replace("[", "(").replace("]", ")")), LINK_TEXT_LENGTH)
+    if not url:
+        return label
+    target = _URL_UNSAFE.sub(lambda m: f"%{ord(m.group(0)):02X}", url)
+    return f"[{label}]({target})"
 
 
 def _cut_point(text: str, limit: int) -> int:
@@ -132,6 +159,18 @@ def _cut_point(text: str, limit: int) -> int:
         if start < limit < end and start > 0:
             return start
     return limit
+
+
+def shorten(text: str, limit: int) -> str:
+    """Cut ``text`` to at most ``limit`` characters (plus "…") at the best boundary.
+
+    Only the start of the text is searched for the boundary, so cutting a huge text costs no
+    more than cutting a short one.
+    """
+    if len(text) <= limit:
+        return text
+    window = text[: limit + _CUT_REACH]
+    return window[: _cut_point(window, limit)].rstrip() + ELLIPSIS
 
 
 def split_text(text: str, limit: int) -> list[str]:
@@ -204,11 +243,16 @@ def _question_title(question: str) -> str:
     return truncate(escape_user_text(" ".join(question.split())), EMBED_TITLE_LIMIT)
 
 
-def answer_embeds(answer: Answer) -> list[discord.Embed]:
+def answer_embeds(answer: Answer, *, text_limit: int = ANSWER_TEXT_LIMIT) -> list[discord.Embed]:
     """The answer as embeds: the text (split within 4096), then the numbered sources as fields,
-    each with its caveat (a cited paper's note) under it."""
+    each with its caveat (a cited paper's note) under it. Text beyond ``text_limit`` characters
+    is cut, saying so."""
+    text = answer.text.strip()
+    shortened = shorten(text, text_limit)
     colour = DECLINE_COLOUR if answer.declined else ANSWER_COLOUR
-    body = plain_text(answer.text.strip())
+    body = plain_text(shortened)
+    if shortened != text:
+        body += f"\n\n{SHORTENED}"
     if answer.intro:
         body = f"{plain_text(answer.intro.strip())}\n\n{body}"
     if answer.declined and answer.suggestions:
@@ -287,8 +331,17 @@ def answer_turn(message_embeds: Sequence[discord.Embed]) -> Turn | None:
 
 
 def answer_messages(answer: Answer) -> list[list[discord.Embed]]:
-    """The answer as messages, each within Discord's per-message limits; the first one replies."""
-    return pack_messages(answer_embeds(answer))
+    """The answer as at most two messages within Discord's limits; the first one replies.
+
+    Slow for huge answers only in the cut, which reads the start of the text; still, callers
+    run it off the event loop together with answering.
+    """
+    limit = ANSWER_TEXT_LIMIT
+    while True:
+        messages = pack_messages(answer_embeds(answer, text_limit=limit))
+        if len(messages) <= ANSWER_MESSAGES_LIMIT or limit <= MIN_ANSWER_TEXT_LIMIT:
+            return messages[:ANSWER_MESSAGES_LIMIT]
+        limit = max(MIN_ANSWER_TEXT_LIMIT, limit * 3 // 4)
 
 
 # --- papers -------------------------------------------------------------------------------
@@ -317,20 +370,21 @@ def paper_embed(paper: Paper, related: Sequence[Post] = ()) -> discord.Embed:
     if paper.note:
         description = f"{truncate(note_line(paper), 1000)}\n\n{description}"
     embed = discord.Embed(
-        title=truncate(paper.title, EMBED_TITLE_LIMIT),
+        title=truncate(plain_text(paper.title), EMBED_TITLE_LIMIT),
         url=paper.url or None,
         description=description,
         colour=PAPER_COLOUR,
     )
-    embed.add_field(name="Date", value=paper.date, inline=True)
-    embed.add_field(name="Venue", value=truncate(_venue(paper), 1024), inline=True)
-    embed.add_field(name="arXiv", value=paper.id, inline=True)
+    embed.add_field(name="Date", value=plain_text(paper.date), inline=True)
+    venue = truncate(plain_text(_venue(paper)), EMBED_FIELD_VALUE_LIMIT)
+    embed.add_field(name="Venue", value=venue, inline=True)
+    embed.add_field(name="arXiv", value=plain_text(paper.id), inline=True)
     if paper.authors:
-        authors = truncate(", ".join(paper.authors), EMBED_FIELD_VALUE_LIMIT)
-        embed.add_field(name="Authors", value=plain_text(authors), inline=False)
+        authors = truncate(plain_text(", ".join(paper.authors)), EMBED_FIELD_VALUE_LIMIT)
+        embed.add_field(name="Authors", value=authors, inline=False)
     if paper.aliases:
-        aliases = truncate(", ".join(paper.aliases), EMBED_FIELD_VALUE_LIMIT)
-        embed.add_field(name="Also known as", value=plain_text(aliases), inline=False)
+        aliases = truncate(plain_text(", ".join(paper.aliases)), EMBED_FIELD_VALUE_LIMIT)
+        embed.add_field(name="Also known as", value=aliases, inline=False)
     if related:
         lines = [post_line(p) for p in related[:RELATED_POSTS_SHOWN]]
         if len(related) > RELATED_POSTS_SHOWN:
@@ -343,7 +397,8 @@ def paper_embed(paper: Paper, related: Sequence[Post] = ()) -> discord.Embed:
 def paper_list_line(number: int, paper: Paper) -> str:
     """One row of /papers: number, linked title, then date and venue (and the note, if any)."""
     line = (
-        f"**{number}.** {link(paper.title, paper.url)}\n{paper.date} · {plain_text(_venue(paper))}"
+        f"**{number}.** {link(paper.title, paper.url)}\n"
+        f"{plain_text(paper.date)} · {plain_text(_venue(paper))}"
     )
     if paper.note:
         line += f"\n{truncate(note_line(paper), 300)}"
@@ -373,11 +428,11 @@ def papers_heading(name: str, *, year: int | None, topic: str | None, query: str
     if year is not None:
         filters.append(str(year))
     if topic:
-        filters.append(f"topic {escape_user_text(topic)}")
+        filters.append(f"topic {truncate(escape_user_text(topic), QUOTE_LIMIT)}")
     if query:
-        filters.append(f"matching “{escape_user_text(query)}”")
+        filters.append(f"matching “{truncate(escape_user_text(query), QUOTE_LIMIT)}”")
     suffix = f" — {', '.join(filters)}" if filters else ""
-    return f"Papers by {name}{suffix}"
+    return f"Papers by {plain_text(name)}{suffix}"
 
 
 # --- about and reload ---------------------------------------------------------------------
@@ -404,7 +459,7 @@ def example_question(kb: KnowledgeBase) -> str:
     famous = [w for w in kb.profile.works if w.casefold() in aliases]
     newest = [p.aliases[0] for p in kb.papers_newest_first() if p.aliases and not p.note]
     work = next(iter(famous + newest), "")
-    return f"What is {work}?" if work else "What are the latest papers?"
+    return f"What is {plain_text(work)}?" if work else "What are the latest papers?"
 
 
 def counts_line(summary: KnowledgeSummary) -> str:
@@ -430,7 +485,7 @@ def about_embed(kb: KnowledgeBase, *, summary: KnowledgeSummary, bot_name: str) 
     newest = kb.papers_newest_first()
     if newest:
         paper = newest[0]
-        value = f"{link(paper.title, paper.url)} · {paper.date}"
+        value = f"{link(paper.title, paper.url)} · {plain_text(paper.date)}"
         if paper.note:
             value += f"\n{note_line(paper)}"
         embed.add_field(name="Newest paper", value=truncate(value, 1024), inline=False)

@@ -232,7 +232,7 @@ def test_database_comes_from_the_config_file(
         (["report", "--format", "xml"], "argument --format: invalid choice: 'xml'"),
         (
             ["forget", "--user", "@me"],
-            "argument --user: expected a Discord id (digits only), got '@me'",
+            "argument --user: expected a Discord id (digits only, at most 2^63-1), got '@me'",
         ),
         (["forget"], "the following arguments are required: --user"),
     ],

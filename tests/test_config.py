@@ -102,16 +102,16 @@ def test_unknown_key_gets_a_suggestion(tmp_path: Path) -> None:
         ),
         (
             "channels:\n  - 1\n  - '42'\n",
-            "3:5: channels[1] must be a Discord id (a positive integer), got '42'",
+            "3:5: channels[1] must be a Discord id (a whole number from 1 to 2^63-1), got '42'",
         ),
         (
             "admin_roles: [0]\n",
-            "1:15: admin_roles[0] must be a Discord id (a positive integer), got the number 0 "
-            "(quote it if you mean the text: '0')",
+            "1:15: admin_roles[0] must be a Discord id (a whole number from 1 to 2^63-1), got the "
+            "number 0 (quote it if you mean the text: '0')",
         ),
         (
             "cooldown_seconds: -1\n",
-            "1:19: cooldown_seconds must be a number of seconds >= 0, got the number -1 "
+            "1:19: cooldown_seconds must be a number of seconds from 0 to 86400, got the number -1 "
             "(quote it if you mean the text: '-1')",
         ),
         ("max_question_length: 0\n", "1:22: max_question_length must be in 1..4000, got 0"),
@@ -122,8 +122,8 @@ def test_unknown_key_gets_a_suggestion(tmp_path: Path) -> None:
         ),
         (
             "dev_guild_id: true\n",
-            "1:15: dev_guild_id must be an integer, got the YAML boolean true (quote it if you "
-            "mean the text: 'true')",
+            "1:15: dev_guild_id must be a Discord id (a whole number from 1 to 2^63-1), got the "
+            "YAML boolean true (quote it if you mean the text: 'true')",
         ),
         (
             "log_level: LOUD\n",
@@ -180,6 +180,85 @@ def test_question_log_keys_are_read(tmp_path: Path) -> None:
     assert load_config(path).database == absolute
 
 
+_SECONDS = "must be a number of seconds from 0 to 86400"
+_ID = "must be a Discord id (a whole number from 1 to 2^63-1)"
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        ("cooldown_seconds: .inf\n", f"1:19: cooldown_seconds {_SECONDS}, got the number .inf"),
+        (
+            "cooldown_seconds: 1.0e+308\n",
+            f"1:19: cooldown_seconds {_SECONDS}, got the number 1.0e+308",
+        ),
+        ("cooldown_seconds: .nan\n", f"1:19: cooldown_seconds {_SECONDS}, got the number .nan"),
+        ("cooldown_seconds: 86401\n", f"1:19: cooldown_seconds {_SECONDS}, got the number 86401"),
+        (
+            "channels: [99999999999999999999999]\n",
+            f"1:12: channels[0] {_ID}, got the number 99999999999999999999999",
+        ),
+        (
+            "admin_users: [9223372036854775808]\n",
+            f"1:15: admin_users[0] {_ID}, got the number 9223372036854775808",
+        ),
+        (
+            "dev_guild_id: 18446744073709551616\n",
+            f"1:15: dev_guild_id {_ID}, got the number 18446744073709551616",
+        ),
+        ("dev_guild_id: 1.5e3\n", f"1:15: dev_guild_id {_ID}, got '1.5e3'"),
+    ],
+)
+def test_numbers_must_be_finite_and_in_range(tmp_path: Path, text: str, message: str) -> None:
+    """Infinite, not-a-number and out-of-range numbers and ids are errors with their place."""
+    # The "(quote it if you mean the text: ...)" hint after a number is tested above.
+    found = _errors(tmp_path, text)
+    assert [line.split(" (quote it")[0] for line in found] == [message]
+
+
+def test_largest_snowflake_and_longest_cooldown_are_accepted(tmp_path: Path) -> None:
+    """The range ends are valid: 2^63-1 as an id, a day as a cooldown, 0 to switch it off."""
+    path = tmp_path / "config.yaml"
+    path.write_text(
+        "dev_guild_id: 9223372036854775807\ncooldown_seconds: 86400\nchannels: [1]\n",
+        encoding="utf-8",
+    )
+    config = load_config(path)
+    assert config.dev_guild_id == 2**63 - 1 and config.cooldown_seconds == 86400.0
+    path.write_text("cooldown_seconds: 0\n", encoding="utf-8")
+    assert load_config(path).cooldown_seconds == 0.0
+
+
+def test_a_duplicate_key_does_not_hide_other_problems(tmp_path: Path) -> None:
+    """A duplicate key is reported together with every bad value, not instead of them."""
+    assert _errors(
+        tmp_path, "cooldown_seconds: .inf\nlog_level: INFO\nlog_level: x\nchannels: [0]\n"
+    ) == [
+        "3:1: duplicate key 'log_level' (first defined at line 2)",
+        f"4:12: channels[0] {_ID}, got the number 0 (quote it if you mean the text: '0')",
+        f"1:19: cooldown_seconds {_SECONDS}, got the number .inf (quote it if you mean the "
+        "text: '.inf')",
+    ]
+
+
+def test_a_huge_value_is_quoted_briefly(tmp_path: Path) -> None:
+    """A 900 KB value is quoted by its first 80 characters and its length, not in full."""
+    [line] = _errors(tmp_path, f"log_level: {'A' * 900_000}\n")
+    assert line == (
+        "1:12: log_level must be one of DEBUG, INFO, WARNING, ERROR, CRITICAL, got "
+        f"'{'A' * 80}'… (900,000 characters)"
+    )
+
+
+def test_shards_are_read(tmp_path: Path) -> None:
+    """shard_count alone runs every shard here; with shard_ids only those; both mean sharded."""
+    path = tmp_path / "config.yaml"
+    path.write_text("shard_count: 4\nshard_ids: [2, 3]\n", encoding="utf-8")
+    config = load_config(path)
+    assert (config.shard_count, config.shard_ids, config.sharded) == (4, (2, 3), True)
+    assert Config().sharded is False and Config().shard_ids is None
+
+
 @pytest.mark.parametrize(
     ("text", "message"),
     [
@@ -198,4 +277,23 @@ def test_question_log_keys_are_read(tmp_path: Path) -> None:
 )
 def test_question_log_key_errors(tmp_path: Path, text: str, message: str) -> None:
     """Bad question-log settings are reported with their line, column and exact message."""
+    assert _errors(tmp_path, text) == [message]
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        ("shard_count: 0\n", "1:14: shard_count must be in 1..100000, got 0"),
+        ("shard_ids: [0]\n", "1:1: shard_ids needs shard_count: the total number of shards"),
+        ("shard_count: 2\nshard_ids: []\n", "2:12: shard_ids must list at least one shard id"),
+        (
+            "shard_count: 2\nshard_ids: [0, 2]\n",
+            "2:16: shard_ids[1] must be a shard number from 0 to 1, got the number 2 (quote it "
+            "if you mean the text: '2')",
+        ),
+        ("shard_count: 2\nshard_ids: [1, 1]\n", "2:16: shard_ids[1]: shard 1 is listed twice"),
+    ],
+)
+def test_shard_errors(tmp_path: Path, text: str, message: str) -> None:
+    """Each bad sharding setting is one problem at its place."""
     assert _errors(tmp_path, text) == [message]

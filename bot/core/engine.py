@@ -13,6 +13,7 @@ from bot.core.conversation import read_in_context, with_focus
 from bot.core.models import Answer, KnowledgeBase, Paper, Post, Turn
 from bot.core.query import Query
 from bot.core.retrieval import ALL_LAYERS, Layers, Retriever
+from bot.core.sanitize import clean_text
 from bot.core.smalltalk import small_talk
 from bot.core.structured import StructuredMatcher
 from bot.core.text import content_words
@@ -49,8 +50,11 @@ class Engine:
 
         ``history`` holds the earlier turns of the same conversation, oldest first: a
         follow-up ("who wrote it?") is read in their light and the answer says how
-        (``Answer.resolved``); a question with its own topic ignores them.
+        (``Answer.resolved``); a question with its own topic ignores them. Invisible, control
+        and bidi characters are removed first, so "B\u200bART" is BART, and the answer echoes
+        the question as it was understood.
         """
+        question = clean_text(question)
         kind = small_talk(question)
         if kind is not None:  # "thanks!" is neither a question nor a follow-up
             return self.answerer.small_talk(question, kind)
@@ -87,7 +91,7 @@ class Engine:
         word starting with the query, then fuzzy matches ("strreaming"); newest first on ties.
         Fast at any size (see ``bot.core.catalog``), so it may run on the event loop.
         """
-        return self.catalog.find(query, limit=limit)
+        return self.catalog.find(clean_text(query), limit=limit)
 
     def resolve_paper(self, text: str) -> Paper | None:
         """The paper ``text`` names (an arXiv id, an alias, or close to a title), or None.
@@ -95,7 +99,8 @@ class Engine:
         Stricter than ``find_papers``: a value typed into /paper must name one paper, not merely
         resemble some title.
         """
-        by_id = self.kb.paper(text.strip())
+        text = clean_text(text)
+        by_id = self.kb.paper(text)
         return by_id if by_id is not None else self.catalog.resolve(text)
 
     def filter_papers(
@@ -109,7 +114,8 @@ class Engine:
         """
         papers = self.catalog.papers
         ranks = self.catalog.filter(year=year, topic=topic)
-        if query and query.strip():
+        query = clean_text(query) if query else None
+        if query:
             wanted = self._matching_ranks(query)
             if ranks is not None:
                 wanted &= set(ranks.tolist())

@@ -29,8 +29,10 @@ from bot.core.models import (
     QuotedPost,
     Thread,
 )
+from bot.core.sanitize import quoted as quote
 from bot.core.yamlio import (
     Checker,
+    FieldLimits,
     Mark,
     MarkedDict,
     MarkedList,
@@ -44,6 +46,13 @@ from bot.core.yamlio import (
 from bot.errors import KnowledgeError, Problem
 
 _R = TypeVar("_R")
+_LIMITS = FieldLimits(
+    lengths=schema.MAX_LENGTH,
+    items=schema.MAX_ITEMS,
+    default_length=schema.DEFAULT_MAX_LENGTH,
+    default_items=schema.DEFAULT_MAX_ITEMS,
+)
+_LABEL_ID_LIMIT = 40  # longer ids are certainly wrong (and reported): name the record by index
 
 
 @dataclass(frozen=True, slots=True)
@@ -113,10 +122,13 @@ def load_knowledge(
 
     path_shown = display(directory / schema.PROFILE_FILE)
     data, found = read_yaml(
-        directory / schema.PROFILE_FILE, display_path=path_shown, max_bytes=schema.MAX_PROFILE_BYTES
+        directory / schema.PROFILE_FILE,
+        display_path=path_shown,
+        max_bytes=schema.MAX_PROFILE_BYTES,
+        inside=directory,
     )
     problems.extend(found)
-    check = Checker(path_shown)
+    check = Checker(path_shown, limits=_LIMITS)
     profile = None
     if data is not None:
         profile = _profile(data, check)
@@ -127,9 +139,16 @@ def load_knowledge(
     def records(paths: list[Path], key: str, build: Callable[..., _R | None]) -> list[_R]:
         result: list[_R] = []
         for path in paths:
-            check = Checker(display(path))
+            check = Checker(display(path), limits=_LIMITS)
             result += _records(
-                path, check, key=key, build=build, ids=ids, strings=strings, max_bytes=max_bytes
+                path,
+                check,
+                key=key,
+                build=build,
+                ids=ids,
+                strings=strings,
+                max_bytes=max_bytes,
+                inside=directory,
             )
             problems.extend(check.problems)
         return result
@@ -141,9 +160,11 @@ def load_knowledge(
         path = directory / name
         if not path.exists():  # optional: no file, nothing to read
             return None
-        data, found = read_yaml(path, display_path=display(path), max_bytes=max_bytes)
+        data, found = read_yaml(
+            path, display_path=display(path), max_bytes=max_bytes, inside=directory
+        )
         problems.extend(found)
-        return None if found else (data, Checker(display(path)))
+        return None if found else (data, Checker(display(path), limits=_LIMITS))
 
     synonyms: tuple[tuple[str, ...], ...] = ()
     read = optional(schema.SYNONYMS_FILE)
@@ -212,8 +233,11 @@ def _records(
     ids: dict[str, tuple[str, Mark]],
     strings: _Strings,
     max_bytes: int,
+    inside: Path,
 ) -> list[_R]:
-    """Read one file of records, checking each as it is read (its marked data is then dropped)."""
+    """Read one file of records, checking each as it is read (its marked data is then dropped).
+
+    ``inside`` is the knowledge folder: a file resolving outside it is refused unread."""
     result: list[_R] = []
 
     indexes = itertools.count()
@@ -231,7 +255,7 @@ def _records(
                 where, at = first
                 check.problem(
                     record.value_marks["id"],
-                    f"duplicate id {record_id!r} (first used at {where}:{at.line}:{at.col})",
+                    f"duplicate id {quote(record_id)} (first used at {where}:{at.line}:{at.col})",
                 )
                 item = None
             else:
@@ -240,7 +264,7 @@ def _records(
             result.append(item)
 
     data, found = read_yaml_list(
-        path, key=key, on_item=on_item, display_path=check.path, max_bytes=max_bytes
+        path, key=key, on_item=on_item, display_path=check.path, max_bytes=max_bytes, inside=inside
     )
     check.problems.extend(found)
     if data is None:
@@ -259,6 +283,13 @@ def _records(
 # --- field checks shared by the record kinds ---------------------------------------------------
 
 
+def _record_label(kind: str, raw_id: Any, index: int) -> str:
+    """How messages name a record: by its id, or by position when the id is missing or absurd."""
+    if isinstance(raw_id, str) and raw_id and len(raw_id) <= _LABEL_ID_LIMIT:
+        return f"{kind} {raw_id}"
+    return f"{kind}s[{index}]"
+
+
 def _date(
     m: MarkedDict, key: str, check: Checker, *, where: str, month_ok: bool, required: bool = True
 ) -> str | None:
@@ -270,7 +301,7 @@ def _date(
     if month_ok and schema.MONTH_RE.match(value) and 1 <= int(value[5:]) <= 12:
         return value
     wanted = "YYYY-MM-DD or YYYY-MM" if month_ok else "YYYY-MM-DD"
-    check.problem(m.value_marks[key], f"{where}: {key} must be {wanted}, got {value!r}")
+    check.problem(m.value_marks[key], f"{where}: {key} must be {wanted}, got {quote(value)}")
     return None
 
 
@@ -294,7 +325,7 @@ def _month(
     ):
         return value
     wanted = "YYYY-MM or ''" if allow_empty else "YYYY-MM"
-    check.problem(m.value_marks[key], f"{where}: {key} must be {wanted}, got {value!r}")
+    check.problem(m.value_marks[key], f"{where}: {key} must be {wanted}, got {quote(value)}")
     return None
 
 
@@ -304,7 +335,8 @@ def _handle(
     value = check.string(m, key, where=where, required=required)
     if value is not None and not schema.HANDLE_RE.match(value):
         check.problem(
-            m.value_marks[key], f"{where}: {key} must be an X handle like '@name', got {value!r}"
+            m.value_marks[key],
+            f"{where}: {key} must be an X handle like '@name', got {quote(value)}",
         )
         return None
     return value
@@ -376,7 +408,7 @@ def _counts(m: MarkedDict, check: Checker, *, where: str) -> ProfileCounts | Non
     ):
         check.problem(
             counts.value_marks["captured"],
-            f"{where}: captured must be YYYY, YYYY-MM or YYYY-MM-DD, got {captured!r}",
+            f"{where}: captured must be YYYY, YYYY-MM or YYYY-MM-DD, got {quote(captured)}",
         )
         captured = None
     values = {
@@ -437,7 +469,7 @@ def _synonyms(data: Any, check: Checker) -> tuple[tuple[str, ...], ...]:
             if key in seen:
                 first = seen[key]
                 check.problem(
-                    mark, f"{where}[{j}]: {term!r} is already in a group (line {first.line})"
+                    mark, f"{where}[{j}]: {quote(term)} is already in a group (line {first.line})"
                 )
                 continue
             seen[key] = mark
@@ -457,14 +489,14 @@ def _synonyms(data: Any, check: Checker) -> tuple[tuple[str, ...], ...]:
 
 def _paper(m: MarkedDict, check: Checker, index: int, strings: _Strings) -> Paper | None:
     raw_id = m.get("id")
-    where = f"paper {raw_id}" if isinstance(raw_id, str) and raw_id else f"papers[{index}]"
+    where = _record_label("paper", raw_id, index)
     check.keys(m, allowed=schema.PAPER_KEYS, required=schema.PAPER_REQUIRED, where=where)
     before = len(check.problems)
     paper_id = check.string(m, "id", where=where)
     if paper_id is not None and not schema.ARXIV_ID_RE.match(paper_id):
         check.problem(
             m.value_marks["id"],
-            f"{where}: id must be an arXiv id like '2305.07185', got {paper_id!r}",
+            f"{where}: id must be an arXiv id like '2305.07185', got {quote(paper_id)}",
         )
         paper_id = None
     title = check.string(m, "title", where=where)
@@ -477,7 +509,7 @@ def _paper(m: MarkedDict, check: Checker, index: int, strings: _Strings) -> Pape
     if url is not None and paper_id is not None and url != schema.ARXIV_URL_PREFIX + paper_id:
         check.problem(
             m.value_marks["url"],
-            f"{where}: url must be {schema.ARXIV_URL_PREFIX + paper_id!r}, got {url!r}",
+            f"{where}: url must be {schema.ARXIV_URL_PREFIX + paper_id!r}, got {quote(url)}",
         )
     abstract = check.string(m, "abstract", where=where)
     aliases = _strings(m, "aliases", check, where=where, required=False)
@@ -490,7 +522,7 @@ def _paper(m: MarkedDict, check: Checker, index: int, strings: _Strings) -> Pape
     doi = _optional_text(m, "doi", check, where=where)
     if doi and not schema.DOI_RE.match(doi):
         check.problem(
-            m.value_marks["doi"], f"{where}: doi must look like '10.1234/abc', got {doi!r}"
+            m.value_marks["doi"], f"{where}: doi must look like '10.1234/abc', got {quote(doi)}"
         )
     if (
         len(check.problems) > before
@@ -526,7 +558,7 @@ def _topics(m: MarkedDict, check: Checker, *, where: str) -> tuple[str, ...]:
             good.append(topic)
             continue
         hint = did_you_mean(topic, schema.TOPICS) or " (see TOPICS in bot/core/schema.py)"
-        check.problem(mark, f"{where}: unknown topic {topic!r}{hint}")
+        check.problem(mark, f"{where}: unknown topic {quote(topic)}{hint}")
     return tuple(good)
 
 
@@ -540,7 +572,7 @@ def _patterned_strings(
         if pattern.match(item):
             good.append(item)
         else:
-            check.problem(mark, f"{where}: {key} must hold values {shape}, got {item!r}")
+            check.problem(mark, f"{where}: {key} must hold values {shape}, got {quote(item)}")
     return tuple(good)
 
 
@@ -561,7 +593,7 @@ def _string_items(m: MarkedDict, key: str) -> list[tuple[str, Mark]]:
 
 def _post(m: MarkedDict, check: Checker, index: int, strings: _Strings) -> Post | None:
     raw_id = m.get("id")
-    where = f"post {raw_id}" if isinstance(raw_id, str) and raw_id else f"posts[{index}]"
+    where = _record_label("post", raw_id, index)
     check.keys(m, allowed=schema.POST_KEYS, required=schema.POST_REQUIRED, where=where)
     before = len(check.problems)
     post_id = check.string(m, "id", where=where)
@@ -571,7 +603,7 @@ def _post(m: MarkedDict, check: Checker, index: int, strings: _Strings) -> Post 
         if match is None:
             check.problem(
                 m.value_marks["id"],
-                f"{where}: id must be '<date>-<n>' like '2022-11-22-1', got {post_id!r}",
+                f"{where}: id must be '<date>-<n>' like '2022-11-22-1', got {quote(post_id)}",
             )
         elif date is not None and match.group(1) != date:
             check.problem(
@@ -588,7 +620,7 @@ def _post(m: MarkedDict, check: Checker, index: int, strings: _Strings) -> Post 
     if status_id and not schema.STATUS_ID_RE.match(status_id):
         check.problem(
             m.value_marks["status_id"],
-            f"{where}: status_id must be X's numeric post id, got {status_id!r}",
+            f"{where}: status_id must be X's numeric post id, got {quote(status_id)}",
         )
     elif status_id and url is not None and not url.endswith(f"/status/{status_id}"):
         check.problem(
@@ -669,7 +701,7 @@ def _links(m: MarkedDict, check: Checker, *, where: str) -> tuple[str, ...]:
             check.problem(
                 mark,
                 f"{where}: a link must be as displayed (no spaces) or an http(s):// URL, "
-                f"got {link!r}",
+                f"got {quote(link)}",
             )
             continue
         good.append(link)
@@ -699,15 +731,15 @@ def _exclusions(data: Any, check: Checker, *, ids: dict[str, tuple[str, Mark]]) 
         mark = m.value_marks["id"]
         if not schema.ARXIV_ID_RE.match(excluded_id):
             check.problem(
-                mark, f"{where}: id must be an arXiv id like '2305.07185', got {excluded_id!r}"
+                mark, f"{where}: id must be an arXiv id like '2305.07185', got {quote(excluded_id)}"
             )
         elif excluded_id in seen:
-            check.problem(mark, f"{where}: {excluded_id!r} is excluded twice")
+            check.problem(mark, f"{where}: {quote(excluded_id)} is excluded twice")
         elif excluded_id in ids:
             path, first = ids[excluded_id]
             check.problem(
                 mark,
-                f"{where}: {excluded_id!r} is excluded but is also a record at "
+                f"{where}: {quote(excluded_id)} is excluded but is also a record at "
                 f"{path}:{first.line}:{first.col}; remove it from one of them",
             )
         else:

@@ -26,6 +26,26 @@ MAX_FILE_BYTES = 256_000_000  # one papers or posts file: about 140,000 papers
 MAX_KNOWLEDGE_BYTES = 512_000_000  # all files together: about 280,000 papers (README: scaling)
 MAX_PROFILE_BYTES = 1_000_000  # one short record, read whole
 
+# Size caps per field, checked by key name wherever the key occurs (``text`` is a post's text and
+# a quoted post's). A string longer than its cap, or a list with more items, is an error at its
+# line: under the file cap alone one 850 KB abstract validated and became a 206-message answer.
+# Each cap is several times the longest real value; for a list key the length caps each item.
+MAX_LENGTH: dict[str, int] = {
+    "title": 300,  # arXiv titles stay under ~250
+    "abstract": 5_000,  # arXiv allows 1,920
+    "text": 4_000,  # his own words in a post; fits one embed description (4,096)
+    "aliases": 80,  # each alias; an autocomplete label holds 100
+    "note": 1_000,  # shown under a paper; an embed field holds 1,024
+    "authors": 200,  # each author's name
+    "bio": 1_000,  # X allows 160
+}
+DEFAULT_MAX_LENGTH = 1_000  # every other string: names, venue, ids, URLs, links
+MAX_ITEMS: dict[str, int] = {
+    "authors": 100,  # the build cuts lists longer than 12 to the first 8 and "et al."
+    "aliases": 20,
+}
+DEFAULT_MAX_ITEMS = 50  # every other list: topics, works, links
+
 # Topic -> what it covers. Topics are assigned by hand (1-3 per paper) from reading the abstract;
 # the /papers topic filter offers exactly these values.
 TOPIC_DESCRIPTIONS: dict[str, str] = {

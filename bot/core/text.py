@@ -6,6 +6,7 @@ and a question always go through exactly the same steps.
 
 from __future__ import annotations
 
+import functools
 import re
 import threading
 import unicodedata
@@ -110,7 +111,9 @@ URL_RE = re.compile(
 _URL_HINT_RE = re.compile(r"://|www\.|\.(?:com|org|net|io|ai|co|edu|gov|dev|me|ly|xyz)\b", re.I)
 
 _local = threading.local()  # PyStemmer objects are not thread-safe: one per thread
-_stem_cache: dict[str, str] = {}
+# Distinct words whose stems are kept, least recently used dropped first: five times the shipped
+# knowledge's vocabulary, about 4 MB when full. Unbounded, a bot fed random words grew for ever.
+STEM_CACHE_SIZE = 16_384
 
 
 def render_latex(text: str) -> str:
@@ -198,13 +201,12 @@ def _stemmer() -> Stemmer.Stemmer:
 
 def stem(words: list[str]) -> list[str]:
     """Stem ``words`` with the Snowball English stemmer (PyStemmer), caching each word's stem."""
-    cache = _stem_cache
-    missing = [w for w in words if w not in cache]
-    if missing:
-        stemmer = _stemmer()
-        for word in missing:
-            cache[word] = _stem_one(stemmer, word)
-    return [cache[w] for w in words]
+    return [_stem_word(w) for w in words]
+
+
+@functools.lru_cache(maxsize=STEM_CACHE_SIZE)
+def _stem_word(word: str) -> str:
+    return _stem_one(_stemmer(), word)
 
 
 # Number words and the digits abstracts write them with ("a thousand examples" -> "1,000"):

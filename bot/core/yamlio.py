@@ -5,7 +5,7 @@ every input file reports problems the same way: ``path:line:col: what is wrong``
 
 API
 ---
-``read_yaml(path, *, display_path=None, max_bytes=DEFAULT_MAX_BYTES) -> (data, problems)``
+``read_yaml(path, *, display_path=None, max_bytes=..., inside=None) -> (data, problems)``
     Read one YAML file. ``data`` is ``None`` when the file is missing, too large, not UTF-8, empty
     or not valid YAML (the reason is in ``problems``). Otherwise mappings are ``MarkedDict`` and
     sequences ``MarkedList``; scalars are plain Python values (``str``, ``int``, ``float``,
@@ -13,9 +13,10 @@ API
     checkers can reject an unquoted date or a YAML-1.1 boolean where a string is meant. Duplicate
     keys inside a mapping (PyYAML silently keeps the last one) are reported; the first value is
     kept. Only the safe loader's tags are constructed: anything else is a problem, never an object.
-    ``display_path`` is the path shown in problems (default: ``str(path)``).
+    ``display_path`` is the path shown in problems (default: ``str(path)``). With ``inside``
+    (a directory), a file whose real path lies outside it (a symbolic link out) is refused.
 
-``read_yaml_list(path, *, key, on_item, display_path=None, max_bytes=...) -> (data, problems)``
+``read_yaml_list(path, *, key, on_item, display_path=None, max_bytes=..., inside=None)``
     The same for a file whose top level is a mapping holding one long list under ``key`` (the
     knowledge files): each item of that list is built and handed to ``on_item(value, mark)`` as
     soon as it is read, and the list in ``data`` stays empty. Memory stays flat however long the
@@ -33,7 +34,8 @@ Parsing uses libyaml (PyYAML's C parser, about 10x faster) where PyYAML was buil
 pure-Python parser otherwise; a syntax error is always described by the pure-Python parser, so
 messages and marks are the same on every machine.
 
-``Checker(display_path)`` collects ``Problem``\\ s while reading fields out of marked data:
+``Checker(display_path, *, limits=None)`` collects ``Problem``\\ s while reading fields out of
+marked data, and with ``FieldLimits`` caps the length of each string and the items of each list:
     ``problem(mark, message)``; ``mapping(value, mark, where=...)``;
     ``keys(m, allowed=..., required=..., where=...)`` (unknown keys with a rapidfuzz "did you mean",
     missing required keys); ``string(m, key, where=..., required=True, allow_empty=False)``;
@@ -54,6 +56,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, NamedTuple
 from urllib.parse import urlsplit
@@ -76,6 +79,7 @@ from yaml.reader import Reader
 from yaml.resolver import Resolver
 from yaml.scanner import Scanner
 
+from bot.core.sanitize import QUOTE_LIMIT, quoted
 from bot.errors import Problem
 
 try:  # libyaml: PyYAML's C scanner and parser, present in most wheels
@@ -84,6 +88,10 @@ except ImportError:  # pragma: no cover - PyYAML built without libyaml
     CParser = None
 
 DEFAULT_MAX_BYTES = 2_000_000  # far above any real config file; stops runaway input
+OUTSIDE_LINK = (
+    "is a symbolic link to a file outside the knowledge folder, which is refused; "
+    "copy the file into the folder instead"
+)
 
 _STR_TAG = "tag:yaml.org,2002:str"
 _MAP_TAG = "tag:yaml.org,2002:map"
@@ -129,11 +137,19 @@ class MarkedList(list[Any]):
 
 
 def read_yaml(
-    path: Path, *, display_path: str | None = None, max_bytes: int = DEFAULT_MAX_BYTES
+    path: Path,
+    *,
+    display_path: str | None = None,
+    max_bytes: int = DEFAULT_MAX_BYTES,
+    inside: Path | None = None,
 ) -> tuple[Any, list[Problem]]:
-    """Read one YAML file strictly; return its marked data (or None) and every problem found."""
+    """Read one YAML file strictly; return its marked data (or None) and every problem found.
+
+    With ``inside``, a file that resolves (through symbolic links) outside that directory is
+    refused unread: a link to ``/etc/passwd`` must not become the bot's knowledge.
+    """
     shown = display_path if display_path is not None else str(path)
-    text, problems = _read_text(path, shown, max_bytes)
+    text, problems = _read_text(path, shown, max_bytes, inside)
     if text is None:
         return None, problems
     return parse_yaml(text, display_path=shown)
@@ -146,20 +162,25 @@ def read_yaml_list(
     on_item: OnItem,
     display_path: str | None = None,
     max_bytes: int = DEFAULT_MAX_BYTES,
+    inside: Path | None = None,
 ) -> tuple[Any, list[Problem]]:
     """Read a file like ``read_yaml``, handing each item of its top-level ``key`` list to
     ``on_item(value, mark)`` as it is read instead of keeping it (that list stays empty)."""
     shown = display_path if display_path is not None else str(path)
-    text, problems = _read_text(path, shown, max_bytes)
+    text, problems = _read_text(path, shown, max_bytes, inside)
     if text is None:
         return None, problems
     return _parse(text, shown, stream=(key, on_item))
 
 
-def _read_text(path: Path, shown: str, max_bytes: int) -> tuple[str | None, list[Problem]]:
+def _read_text(
+    path: Path, shown: str, max_bytes: int, inside: Path | None
+) -> tuple[str | None, list[Problem]]:
     try:
         if not path.exists():
             return None, [Problem(shown, None, None, "file not found")]
+        if inside is not None and not path.resolve().is_relative_to(inside.resolve()):
+            return None, [Problem(shown, None, None, OUTSIDE_LINK)]
         if not path.is_file():
             return None, [Problem(shown, None, None, "not a regular file")]
         size = path.stat().st_size
@@ -323,7 +344,7 @@ class _Builder:
         if tag is None or tag == "!":
             tag = self._resolver.resolve(kind, None, event.implicit)
         if tag != expected:
-            self._problem(mark, f"unsupported YAML tag {tag!r}")
+            self._problem(mark, f"unsupported YAML tag {quoted(tag)}")
 
     def _scalar(self, event: Any, mark: Mark) -> Any:
         tag = event.tag
@@ -370,7 +391,7 @@ class _Builder:
             if key in result:
                 first = result.key_marks[key]
                 self._problem(
-                    key_mark, f"duplicate key {key!r} (first defined at line {first.line})"
+                    key_mark, f"duplicate key {quoted(key)} (first defined at line {first.line})"
                 )
                 self._skip()
                 continue
@@ -405,8 +426,15 @@ class _Builder:
 
 
 def describe(value: Any, raw: str | None = None) -> str:
-    """Describe a loaded YAML value for an error message, naming YAML's surprising conversions."""
+    """Describe a loaded YAML value for an error message, naming YAML's surprising conversions.
+
+    Only the first ``QUOTE_LIMIT`` characters of a value are quoted (see ``quoted``).
+    """
+    if isinstance(value, str):
+        return quoted(value)
     shown = raw if raw is not None else str(value)
+    if len(shown) > QUOTE_LIMIT:
+        shown = f"{shown[:QUOTE_LIMIT]}…"
     if isinstance(value, bool):
         return f"the YAML boolean {shown} (quote it if you mean the text: '{shown}')"
     if isinstance(value, dt.date):  # datetime is a date too
@@ -419,8 +447,6 @@ def describe(value: Any, raw: str | None = None) -> str:
         return "a mapping"
     if isinstance(value, list):
         return "a list"
-    if isinstance(value, str):
-        return repr(value)
     return f"a {type(value).__name__}"
 
 
@@ -446,12 +472,45 @@ def _label(where: str, key: str) -> str:
     return f"{where}: {key}" if where else key
 
 
+@dataclass(frozen=True, slots=True)
+class FieldLimits:
+    """Size caps a ``Checker`` enforces by key name: characters per string, items per list.
+
+    For a list key, ``lengths`` caps each item. A key absent from a table gets the default
+    (None: no cap).
+    """
+
+    lengths: Mapping[str, int]
+    items: Mapping[str, int]
+    default_length: int | None = None
+    default_items: int | None = None
+
+    def length(self, key: str) -> int | None:
+        """The most characters a string at ``key`` (or each item of a list there) may have."""
+        return self.lengths.get(key, self.default_length)
+
+    def count(self, key: str) -> int | None:
+        """The most items the list at ``key`` may hold."""
+        return self.items.get(key, self.default_items)
+
+
 class Checker:
     """Read typed fields out of marked YAML data, collecting every problem instead of raising."""
 
-    def __init__(self, display_path: str) -> None:
+    def __init__(self, display_path: str, *, limits: FieldLimits | None = None) -> None:
         self.path = display_path
         self.problems: list[Problem] = []
+        self.limits = limits
+
+    def _too_long(self, mark: Mark, label: str, key: str, value: str) -> bool:
+        """Report ``value`` if longer than the cap for ``key``; True when it was."""
+        limit = self.limits.length(key) if self.limits is not None else None
+        if limit is None or len(value) <= limit:
+            return False
+        self.problem(
+            mark, f"{label} is {len(value):,} characters long; at most {limit:,} are allowed"
+        )
+        return True
 
     def problem(self, mark: Mark | None, message: str) -> None:
         """Record one problem at ``mark`` (None: the file as a whole)."""
@@ -488,7 +547,7 @@ class Checker:
             if key not in allowed:
                 self.problem(
                     m.key_marks[key],
-                    f"{_label(where, 'unknown key')} {key!r}{did_you_mean(key, allowed)}",
+                    f"{_label(where, 'unknown key')} {quoted(key)}{did_you_mean(key, allowed)}",
                 )
         for key in required:
             if key not in m:
@@ -521,6 +580,8 @@ class Checker:
         if not allow_empty and not value.strip():
             self.problem(m.value_marks[key], f"{_label(where, key)} must not be empty")
             return None
+        if self._too_long(m.value_marks[key], _label(where, key), key, value):
+            return None
         return value
 
     def url(self, m: MarkedDict, key: str, *, where: str = "", required: bool = True) -> str | None:
@@ -530,7 +591,8 @@ class Checker:
             return None
         if not is_https_url(value):
             self.problem(
-                m.value_marks[key], f"{_label(where, key)} must be an https:// URL, got {value!r}"
+                m.value_marks[key],
+                f"{_label(where, key)} must be an https:// URL, got {quoted(value)}",
             )
             return None
         return value
@@ -589,10 +651,21 @@ class Checker:
         items = self.sequence(m[key], m.value_marks[key], where=_label(where, key))
         if items is None:
             return None
+        most = self.limits.count(key) if self.limits is not None else None
+        if most is not None and len(items) > most:
+            self.problem(
+                m.value_marks[key],
+                f"{_label(where, key)} has {len(items):,} items; at most {most:,} are allowed",
+            )
+            return None
+        longest = self.limits.length(key) if self.limits is not None else None
         result: list[str] = []
         for i, item in enumerate(items):
             if isinstance(item, str) and item.strip():
-                result.append(item)
+                if longest is None or len(item) <= longest:
+                    result.append(item)
+                else:
+                    self._too_long(items.item_marks[i], f"{_label(where, key)}[{i}]", key, item)
                 continue
             label = f"{_label(where, key)}[{i}]"  # only for problems: lists can be long
             if not isinstance(item, str):

@@ -54,6 +54,10 @@ class AdminCog(commands.Cog):
     @app_commands.check(is_admin)
     async def reload(self, interaction: discord.Interaction[Any]) -> None:
         """Reload the knowledge files (admins only); keeps the current ones if anything is wrong."""
+        with self.bot.in_flight():  # a shutdown lets a reload finish and report first
+            await self._reload(interaction)
+
+    async def _reload(self, interaction: discord.Interaction[Any]) -> None:
         await interaction.response.defer(ephemeral=True, thinking=True)
         none = discord.AllowedMentions.none()
         outcome = await self.bot.reload_knowledge()

@@ -6,7 +6,7 @@ import logging
 import math
 import re
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING, Any
 
 import discord
@@ -27,7 +27,8 @@ from bot.followups import (
 
 if TYPE_CHECKING:
     from bot.client import QABot
-    from bot.core.models import Turn
+    from bot.core.engine import Engine
+    from bot.core.models import Answer, Turn
 
 log = logging.getLogger(__name__)
 
@@ -79,6 +80,17 @@ def clean_question(text: str) -> str:
     return " ".join(_MARKUP.sub(" ", text).split())
 
 
+def answer_as_messages(
+    engine: Engine, question: str, history: Sequence[Turn] = ()
+) -> tuple[Answer, list[list[discord.Embed]]]:
+    """Answer ``question`` and lay the answer out as messages: blocking work for a thread.
+
+    Both steps grow with the knowledge and the answer, so neither may run on the event loop.
+    """
+    answer = engine.ask(question, history=history)
+    return answer, embeds.answer_messages(answer)
+
+
 def _seconds(wait: float) -> int:
     return max(1, math.ceil(wait))
 
@@ -122,10 +134,11 @@ class AskCog(commands.Cog):
     async def on_message(self, message: discord.Message) -> None:
         """Answer a message addressed to the bot, as a reply that pings no one."""
         question = self.question_from(message)
-        if question is None:
+        if question is None or self.bot.draining:  # shutting down: take no new question
             return
         try:
-            await self._answer_message(message, question)
+            with self.bot.in_flight():  # a shutdown lets this answer finish first
+                await self._answer_message(message, question)
         except Exception:
             log.exception("failed to answer message %s", message.id)
             try:
@@ -198,7 +211,9 @@ class AskCog(commands.Cog):
         engine = self.bot.engine  # one snapshot: a /reload meanwhile does not mix two KBs
         async with message.channel.typing():
             history = await self._history(message)
-            answer = await self.bot.run_core(engine.ask, question, history=history)
+            answer, (first, *rest) = await self.bot.run_core(
+                answer_as_messages, engine, question, history
+            )
         view = log_answer(
             self.bot,
             answer,
@@ -209,7 +224,6 @@ class AskCog(commands.Cog):
             interface=interface or self._interface(message, history),
             started=started,
         )
-        first, *rest = embeds.answer_messages(answer)
         none = discord.AllowedMentions.none()
         # The 👍/👎 buttons go under the last message of the answer. Each further message replies
         # to the first, so a reply to any part of the answer finds its title and small print.
@@ -237,7 +251,9 @@ class AskCog(commands.Cog):
 
     def _empty_question(self) -> str:
         kb = self.bot.engine.kb
-        return EMPTY_QUESTION.format(name=kb.profile.name, example=embeds.example_question(kb))
+        return EMPTY_QUESTION.format(
+            name=embeds.plain_text(kb.profile.name), example=embeds.example_question(kb)
+        )
 
     # --- /ask ------------------------------------------------------------------------------
 
@@ -278,37 +294,38 @@ class AskCog(commands.Cog):
             return
         # Answering may take longer than Discord's 3-second window: acknowledge first.
         await interaction.response.defer(thinking=True, ephemeral=ephemeral)
-        engine = self.bot.engine
-        answer = await self.bot.run_core(engine.ask, question)
-        view = log_answer(
-            self.bot,
-            answer,
-            question_id=interaction.id,
-            user_id=interaction.user.id,
-            guild_id=interaction.guild_id,
-            channel_id=interaction.channel_id,
-            interface="ask",
-            started=started,
-        )
-        messages = embeds.answer_messages(answer)
-        first: discord.WebhookMessage | None = None
-        for n, message in enumerate(messages, start=1):
-            sent = await interaction.followup.send(
-                embeds=message,
-                ephemeral=ephemeral,
-                allowed_mentions=none,
-                view=view if n == len(messages) else discord.utils.MISSING,
-                wait=True,
+        with self.bot.in_flight():  # a shutdown lets this answer finish first
+            answer, messages = await self.bot.run_core(
+                answer_as_messages, self.bot.engine, question
             )
-            first = first or sent
-        if thread and first is not None:
-            problem = _thread_refusal(interaction, ephemeral=ephemeral)
-            channel = interaction.channel
-            if not problem and isinstance(channel, discord.TextChannel):
-                problem = await _open_thread(channel, first, question)
-            if problem:
-                text = NO_THREAD.format(reason=problem)
-                await interaction.followup.send(text, ephemeral=True, allowed_mentions=none)
+            view = log_answer(
+                self.bot,
+                answer,
+                question_id=interaction.id,
+                user_id=interaction.user.id,
+                guild_id=interaction.guild_id,
+                channel_id=interaction.channel_id,
+                interface="ask",
+                started=started,
+            )
+            first: discord.WebhookMessage | None = None
+            for n, message in enumerate(messages, start=1):
+                sent = await interaction.followup.send(
+                    embeds=message,
+                    ephemeral=ephemeral,
+                    allowed_mentions=none,
+                    view=view if n == len(messages) else discord.utils.MISSING,
+                    wait=True,
+                )
+                first = first or sent
+            if thread and first is not None:
+                problem = _thread_refusal(interaction, ephemeral=ephemeral)
+                channel = interaction.channel
+                if not problem and isinstance(channel, discord.TextChannel):
+                    problem = await _open_thread(channel, first, question)
+                if problem:
+                    text = NO_THREAD.format(reason=problem)
+                    await interaction.followup.send(text, ephemeral=True, allowed_mentions=none)
 
 
 def _thread_refusal(interaction: discord.Interaction[Any], *, ephemeral: bool) -> str:

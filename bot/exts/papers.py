@@ -13,6 +13,7 @@ from discord.ext import commands
 from bot import embeds
 from bot.core.models import Paper
 from bot.core.pages import paginate
+from bot.core.sanitize import QUOTE_LIMIT, clean_text
 from bot.limits import AUTOCOMPLETE_CHOICES_LIMIT, CHOICE_NAME_LIMIT, MESSAGE_CONTENT_LIMIT
 from bot.views import PageView
 
@@ -34,9 +35,14 @@ NO_PAPER = (
 
 
 def choice_name(paper: Paper) -> str:
-    """An autocomplete label: the title cut to fit 100 characters with its year kept."""
+    """An autocomplete label: the title cut to fit 100 characters with its year kept.
+
+    Discord shows a choice verbatim (no markdown), so mentions and URLs are only defused and
+    hidden characters removed; a backslash escape would show.
+    """
     suffix = f" ({paper.year})"
-    return embeds.truncate(paper.title, CHOICE_NAME_LIMIT - len(suffix)) + suffix
+    title = embeds.defuse(clean_text(paper.title))
+    return embeds.truncate(title, CHOICE_NAME_LIMIT - len(suffix)) + suffix
 
 
 class PapersCog(commands.Cog):
@@ -67,7 +73,8 @@ class PapersCog(commands.Cog):
         query = query.strip() if query else None
         if topic is not None and topic not in engine.kb.topics:
             text = UNKNOWN_TOPIC.format(
-                topic=embeds.escape_user_text(topic), topics=", ".join(engine.kb.topics)
+                topic=embeds.truncate(embeds.escape_user_text(topic), QUOTE_LIMIT),
+                topics=", ".join(engine.kb.topics),
             )
             await interaction.response.send_message(
                 embeds.truncate(text, MESSAGE_CONTENT_LIMIT), ephemeral=True, allowed_mentions=none
@@ -115,7 +122,9 @@ class PapersCog(commands.Cog):
         paper = engine.resolve_paper(wanted)
         if paper is None:
             await interaction.response.send_message(
-                NO_PAPER.format(title=embeds.truncate(embeds.escape_user_text(wanted), 200)),
+                NO_PAPER.format(
+                    title=embeds.truncate(embeds.escape_user_text(wanted), QUOTE_LIMIT)
+                ),
                 ephemeral=True,
                 allowed_mentions=discord.AllowedMentions.none(),
             )

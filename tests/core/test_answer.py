@@ -13,6 +13,7 @@ from hypothesis import strategies as st
 from bot.core.answer import Answerer, covers, paper_text, profile_text
 from bot.core.engine import Engine
 from bot.core.models import Answer, KnowledgeBase, Statement
+from bot.core.sanitize import clean_text
 from bot.core.text import normalize, tokenize
 
 EVAL_DIR = Path(__file__).resolve().parents[2] / "eval"
@@ -192,9 +193,12 @@ def test_degenerate_questions_never_raise(engine: Engine, question: str) -> None
 @settings(max_examples=80, deadline=None)
 @given(st.text(max_size=300))
 def test_any_string_returns_a_well_formed_answer(engine: Engine, question: str) -> None:
-    """Property: any string yields an Answer whose statements and markers line up."""
+    """Property: any string yields an Answer whose statements and markers line up.
+
+    The answer echoes the question as understood: invisible and control characters removed.
+    """
     answer = engine.ask(question)
-    assert answer.question == question
+    assert answer.question == clean_text(question)
     _assert_well_formed(answer)
 
 

@@ -7,12 +7,17 @@ discord.py handlers are only logged, so any ERROR log record fails the test too.
 
 from __future__ import annotations
 
+import asyncio
 import logging
-from collections.abc import AsyncIterator
+import threading
+from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 
 import discord
 import pytest
+import yarl
+from aiohttp import web
+from discord.gateway import DiscordWebSocket
 
 from bot.client import QABot
 from bot.config import Config
@@ -96,3 +101,44 @@ async def bot(
     yield client
     await client.close()
     assert_no_errors_logged(caplog)
+
+
+@pytest.fixture
+def fake_in_thread(monkeypatch: pytest.MonkeyPatch) -> Iterator[FakeDiscord]:
+    """The fake Discord served from its own thread, for CLI commands that run asyncio.run()."""
+    server: dict[str, FakeDiscord] = {}
+    ready = threading.Event()
+    loop = asyncio.new_event_loop()
+
+    async def start() -> web.AppRunner:
+        server["fake"] = FakeDiscord()
+        runner = web.AppRunner(server["fake"].app)
+        await runner.setup()
+        await web.TCPSite(runner, "127.0.0.1", 0).start()
+        return runner
+
+    def serve() -> None:
+        asyncio.set_event_loop(loop)
+        server["runner"] = loop.run_until_complete(start())  # type: ignore[assignment]
+        ready.set()
+        loop.run_forever()
+
+    thread = threading.Thread(target=serve, daemon=True)
+    thread.start()
+    assert ready.wait(10)
+    runner: web.AppRunner = server["runner"]  # type: ignore[assignment]
+    fake = server["fake"]
+    fake.url, fake.loop = f"http://127.0.0.1:{runner.addresses[0][1]}", loop
+    monkeypatch.setattr(discord.http.Route, "BASE", f"{fake.url}/api/v10")
+    yield fake
+    asyncio.run_coroutine_threadsafe(runner.cleanup(), loop).result(10)
+    loop.call_soon_threadsafe(loop.stop)
+    thread.join(10)
+    loop.close()
+
+
+@pytest.fixture
+def gateway(fake_in_thread: FakeDiscord, monkeypatch: pytest.MonkeyPatch) -> FakeDiscord:
+    """The threaded fake with discord.py's gateway pointed at it, for runs of `bot.start()`."""
+    monkeypatch.setattr(DiscordWebSocket, "DEFAULT_GATEWAY", yarl.URL(fake_in_thread.gateway_url))
+    return fake_in_thread

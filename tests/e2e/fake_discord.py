@@ -3,6 +3,11 @@
 discord.py builds every URL from ``discord.http.Route.BASE`` (interaction callbacks and webhooks
 too), so pointing that one attribute here makes the real client talk to this server. The
 replies are the smallest payloads discord.py 2.7.1 accepts; see ../shared/docs/discord-testing.md.
+
+A minimal gateway is served at ``/gateway`` too, for the tests that run ``bot.start()`` (start-up,
+shutdown, sharding): point ``DiscordWebSocket.DEFAULT_GATEWAY`` at ``gateway_url``. It says HELLO,
+acknowledges heartbeats, records each IDENTIFY (with its shard) and answers READY; ``dispatch``
+sends an event to every connected shard.
 """
 
 from __future__ import annotations
@@ -12,11 +17,13 @@ import contextlib
 import itertools
 import json
 import re
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Callable, Coroutine
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, TypeVar
 
 from aiohttp import BodyPartReader, web
+
+_T = TypeVar("_T")
 
 API_PREFIX = "/api/v10"
 APP_ID = 1000  # the application id; the bot user shares it, as on Discord
@@ -140,10 +147,72 @@ class FakeDiscord:
         self.requests: list[Request] = []
         self.unhandled: list[Request] = []
         self.reject_token = False  # answer 401 to the login call, as Discord does for a bad token
+        self.identifies: list[dict[str, Any]] = []  # IDENTIFY payloads, token removed
+        self.close_on_identify: int | None = None  # a gateway close code to answer IDENTIFY with
+        self.url = ""  # http://127.0.0.1:PORT, set by the fixture that serves it
+        self.loop: asyncio.AbstractEventLoop | None = None  # set when served from a thread
+        self._sockets: list[web.WebSocketResponse] = []
+        self._sequence = itertools.count(1)
         self._ids = itertools.count(900_000)
         self._changed = asyncio.Condition()
         self.app = web.Application()
+        self.app.router.add_get("/gateway", self._gateway)
         self.app.router.add_route("*", API_PREFIX + "/{tail:.*}", self._handle)
+
+    async def _gateway(self, request: web.Request) -> web.WebSocketResponse:
+        socket = web.WebSocketResponse()
+        await socket.prepare(request)
+        await socket.send_json({"op": 10, "d": {"heartbeat_interval": 45_000}})
+        async for frame in socket:
+            payload = json.loads(frame.data)
+            if payload["op"] == 1:  # heartbeat
+                await socket.send_json({"op": 11})
+            elif payload["op"] == 2 and self.close_on_identify is not None:
+                await socket.close(code=self.close_on_identify)
+            elif payload["op"] == 2:  # identify
+                data = {k: v for k, v in payload["d"].items() if k != "token"}
+                shard = data.get("shard", [0, 1])
+                ready = {
+                    "v": 10,
+                    "user": BOT_USER,
+                    "guilds": [],
+                    "session_id": f"session-{shard[0]}",
+                    "resume_gateway_url": str(request.url.with_query(None)),
+                    "application": {"id": str(APP_ID), "flags": 0},
+                    "shard": shard,
+                }
+                await socket.send_json(
+                    {"op": 0, "t": "READY", "s": next(self._sequence), "d": ready}
+                )
+                self._sockets.append(socket)
+                async with self._changed:
+                    self.identifies.append(data)
+                    self._changed.notify_all()
+        if socket in self._sockets:
+            self._sockets.remove(socket)
+        return socket
+
+    @property
+    def gateway_url(self) -> str:
+        """Where the fake gateway listens (for ``DiscordWebSocket.DEFAULT_GATEWAY``)."""
+        return self.url.replace("http://", "ws://", 1) + "/gateway"
+
+    def call(self, coro: Coroutine[Any, Any, _T], *, timeout: float = 20.0) -> _T:
+        """Run ``coro`` on the fake's own loop, from another thread (fake served from a thread)."""
+        assert self.loop is not None, "only for a fake served from its own thread"
+        return asyncio.run_coroutine_threadsafe(coro, self.loop).result(timeout)
+
+    async def dispatch(self, event: str, data: dict[str, Any]) -> None:
+        """Send a gateway event to every identified connection."""
+        for socket in self._sockets:
+            await socket.send_json({"op": 0, "t": event, "s": next(self._sequence), "d": data})
+
+    async def wait_for_identifies(self, count: int, *, timeout: float = 10.0) -> None:
+        """Wait until ``count`` connections have identified."""
+        async with self._changed:
+            await asyncio.wait_for(
+                self._changed.wait_for(lambda: len(self.identifies) >= count), timeout
+            )
 
     def next_id(self) -> int:
         """A fresh snowflake-like id."""
@@ -322,8 +391,9 @@ async def serving(server: FakeDiscord) -> AsyncIterator[str]:
     await runner.setup()
     site = web.TCPSite(runner, "127.0.0.1", 0)
     await site.start()
+    server.url = f"http://127.0.0.1:{runner.addresses[0][1]}"
     try:
-        yield f"http://127.0.0.1:{runner.addresses[0][1]}{API_PREFIX}"
+        yield f"{server.url}{API_PREFIX}"
     finally:
         await runner.cleanup()
 

@@ -2,17 +2,12 @@
 
 from __future__ import annotations
 
-import asyncio
 import os
 import subprocess
 import sys
-import threading
-from collections.abc import Iterator
 from pathlib import Path
 
-import discord
 import pytest
-from aiohttp import web
 
 from bot.cli import main
 from bot.client import BAD_TOKEN
@@ -62,39 +57,6 @@ def test_run_with_invalid_config_lists_problems_and_exits_2(
     assert capsys.readouterr().err == (
         "error: config.yaml:1:1: unknown key 'log_levle' (did you mean 'log_level'?)\n"
     )
-
-
-@pytest.fixture
-def fake_in_thread(monkeypatch: pytest.MonkeyPatch) -> Iterator[FakeDiscord]:
-    """The fake Discord served from its own thread, for CLI commands that run asyncio.run()."""
-    server: dict[str, FakeDiscord] = {}
-    ready = threading.Event()
-    loop = asyncio.new_event_loop()
-
-    async def start() -> web.AppRunner:
-        server["fake"] = FakeDiscord()
-        runner = web.AppRunner(server["fake"].app)
-        await runner.setup()
-        await web.TCPSite(runner, "127.0.0.1", 0).start()
-        return runner
-
-    def serve() -> None:
-        asyncio.set_event_loop(loop)
-        server["runner"] = loop.run_until_complete(start())  # type: ignore[assignment]
-        ready.set()
-        loop.run_forever()
-
-    thread = threading.Thread(target=serve, daemon=True)
-    thread.start()
-    assert ready.wait(10)
-    runner: web.AppRunner = server["runner"]  # type: ignore[assignment]
-    port = runner.addresses[0][1]
-    monkeypatch.setattr(discord.http.Route, "BASE", f"http://127.0.0.1:{port}/api/v10")
-    yield server["fake"]
-    asyncio.run_coroutine_threadsafe(runner.cleanup(), loop).result(10)
-    loop.call_soon_threadsafe(loop.stop)
-    thread.join(10)
-    loop.close()
 
 
 def test_sync_command_uploads_the_tree_and_exits(

@@ -77,7 +77,9 @@ def test_question_echo_is_escaped() -> None:
     """Echoed user text cannot render markdown or form a mention."""
     answer = replace(BART_ANSWER, question="**hi** @everyone <@&123> [x](https://e.vil)")
     [[embed]] = embeds.answer_messages(answer)
-    assert embed.title == "\\*\\*hi\\*\\* @\u200beveryone <@\u200b&123> \\[x](https://e.vil)"
+    assert embed.title == (
+        "\\*\\*hi\\*\\* @\u200beveryone <\u200b@\u200b&123> \\[x](https:\u200b//e.vil)"
+    )
 
 
 def test_intro_leads_the_answer() -> None:
@@ -89,7 +91,7 @@ def test_intro_leads_the_answer() -> None:
 
 def _long_answer(statements: int, citations: int) -> Answer:
     text = " ".join(
-        f"Statement {i} says something about [a link](https://example.org/{i}) and more words "
+        f"Statement {i} says something about a thing (with an aside) and more words "
         f"to fill the line. [{i % citations + 1}]"
         for i in range(statements)
     )
@@ -103,11 +105,12 @@ def _long_answer(statements: int, citations: int) -> Answer:
 
 
 def test_long_answer_splits_at_description_limit_without_cutting_citations() -> None:
-    """A 10,000-character answer spans embeds of at most 4096, each cut after a citation marker."""
-    answer = _long_answer(statements=90, citations=3)
+    """A 7,000-character answer spans embeds of at most 4096, each cut after a citation marker."""
+    answer = _long_answer(statements=75, citations=3)
+    assert 7_000 < len(answer.text) < embeds.ANSWER_TEXT_LIMIT
     messages = embeds.answer_messages(answer)
     descriptions = [e.description for m in messages for e in m if e.description]
-    assert len(descriptions) >= 3
+    assert len(descriptions) == 2
     assert all(len(d) <= EMBED_DESCRIPTION_LIMIT for d in descriptions)
     assert all(re.search(r"\[\d\]$", d) for d in descriptions)
     assert all(message_problems(_body(m)) == [] for m in messages)
@@ -115,14 +118,14 @@ def test_long_answer_splits_at_description_limit_without_cutting_citations() -> 
 
 
 def test_many_sources_spill_into_more_fields_and_embeds() -> None:
-    """60 long sources need more than one 1024-character field, all under 25 fields and 6000."""
-    answer = _long_answer(statements=2, citations=60)
+    """30 long sources need more than one 1024-character field, all under 25 fields and 6000."""
+    answer = _long_answer(statements=2, citations=30)
     messages = embeds.answer_messages(answer)
     fields = [f for m in messages for e in m for f in e.fields]
     assert fields[0].name == "Sources"
     assert {f.name for f in fields[1:]} == {"Sources (continued)"}
     numbers = re.findall(r"\*\*(\d+)\.\*\*", "\n".join(f.value for f in fields))
-    assert numbers == [str(n) for n in range(1, 61)]
+    assert numbers == [str(n) for n in range(1, 31)]
     assert all(message_problems(_body(m)) == [] for m in messages)
     assert all(sum(len(e) for e in m) <= EMBED_TOTAL_LIMIT for m in messages)
 

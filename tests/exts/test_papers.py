@@ -137,3 +137,16 @@ async def test_paper_refuses_typed_text_that_names_no_paper() -> None:
     itx.response.send_message.assert_awaited_once_with(
         NO_PAPER.format(title="model"), ephemeral=True, allowed_mentions=NO_PINGS
     )
+
+
+async def test_long_values_are_echoed_briefly() -> None:
+    """A 5,000-character /paper title or /papers query is echoed by 80 characters at most."""
+    cog = PapersCog(make_bot())
+    itx = make_interaction(cog.bot)
+    await cog.paper.callback(cog, itx, title="q" * 5_000)
+    text = itx.response.send_message.await_args.args[0]
+    assert "q" * 79 in text and "q" * 81 not in text
+    itx = make_interaction(cog.bot)
+    await cog.papers.callback(cog, itx, query="zzzz " * 1_000)
+    text = itx.response.send_message.await_args.args[0]
+    assert text.startswith("No papers match matching “zzzz") and len(text) < 200
