@@ -27,7 +27,6 @@ if TYPE_CHECKING:
     from bot.importers.merge import ImportReport, ImportResult
 
 DEFAULT_KNOWLEDGE_DIR = Path(__file__).resolve().parent.parent / "knowledge"
-CHAT_TURNS = 3  # earlier turns `chat` keeps for follow-ups
 EVAL_DIR = Path(__file__).resolve().parent.parent / "eval"
 DEFAULT_EVAL_FILES = ("dev.yaml", "questions.yaml", "holdout.yaml", "conversations.yaml")
 DEFAULT_CALIBRATION_FILES = ("dev.yaml",)
@@ -388,6 +387,7 @@ def format_answer(answer: Answer) -> str:
 
 
 def _cmd_chat(args: argparse.Namespace) -> int:
+    from bot.core.conversation import MAX_TURNS
     from bot.core.engine import load_engine, turn_of
 
     engine = load_engine(args.knowledge)
@@ -396,7 +396,7 @@ def _cmd_chat(args: argparse.Namespace) -> int:
         f"Ask about {name}'s papers, posts and profile. Follow-ups refer to the last answers; "
         "'/new' starts over, 'quit' or Ctrl-D leaves."
     )
-    history: deque[Turn] = deque(maxlen=CHAT_TURNS)
+    history: deque[Turn] = deque(maxlen=MAX_TURNS)  # older turns are never read
     while True:
         try:
             question = input("> ")
