@@ -195,16 +195,7 @@ class Answerer:
         }.get(aspect) or []
         if not wanted:
             return self.decline(query, reason="The profile as captured does not show that.")
-        source = _Source(
-            "profile",
-            PROFILE_ID,
-            profile_title(profile),
-            None,
-            profile.url,
-            profile_text(profile),
-            tuple(wanted),
-            1.0,
-        )
+        source = _profile_source(profile, sentences=tuple(wanted))
         return self._compose(
             query, [source], intro=_PROFILE_INTROS[aspect].format(name=profile.name)
         )
@@ -225,16 +216,7 @@ class Answerer:
     def _work_answer(self, query: Query, work: str) -> Answer:
         profile = self.kb.profile
         said = [s for s in split_sentences(profile.bio) if normalize(work) in normalize(s)]
-        source = _Source(
-            "profile",
-            PROFILE_ID,
-            profile_title(profile),
-            None,
-            profile.url,
-            profile_text(profile),
-            tuple(said or [profile.bio]),
-            1.0,
-        )
+        source = _profile_source(profile, sentences=tuple(said or [profile.bio]))
         intro = _PROFILE_INTROS["work"].format(name=profile.name, work=work)
         return self._compose(query, [source], intro=intro)
 
@@ -556,17 +538,9 @@ class Answerer:
         if post is not None:
             return _post_source(post, score=candidate.score)
         if candidate.doc_id == PROFILE_ID:
+            # Quoted from its bio, the one part that is prose.
             profile = self.kb.profile
-            return _Source(
-                "profile",
-                PROFILE_ID,
-                profile_title(profile),
-                None,
-                profile.url,
-                profile.bio,
-                (),
-                candidate.score,
-            )
+            return _profile_source(profile, text=profile.bio, score=candidate.score)
         return None
 
     # --- composition -------------------------------------------------------------------------
@@ -783,6 +757,20 @@ def _paper_source(paper: Paper, *, sentences: tuple[str, ...], score: float) -> 
         sentences,
         score,
         note=first_sentence(paper.note),
+    )
+
+
+def _profile_source(
+    profile: Profile,
+    *,
+    sentences: tuple[str, ...] = (),
+    text: str | None = None,
+    score: float = 1.0,
+) -> _Source:
+    """The profile as a source; its text is the whole record unless ``text`` says otherwise."""
+    body = profile_text(profile) if text is None else text
+    return _Source(
+        "profile", PROFILE_ID, profile_title(profile), None, profile.url, body, sentences, score
     )
 
 
