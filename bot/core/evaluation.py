@@ -15,6 +15,7 @@ import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import yaml
 
@@ -79,16 +80,22 @@ class Report:
     by_style: dict[str, Scores] = field(default_factory=dict)
 
 
-def load_questions(path: Path) -> list[EvalQuestion]:
-    """Read an evaluation file; raises BotError naming every malformed entry."""
+def _read_list(path: Path, what: str) -> list[Any]:
+    """The YAML list an evaluation file holds; BotError when it is unreadable or not a list."""
     try:
         data = yaml.safe_load(path.read_text(encoding="utf-8"))
     except OSError as exc:
-        raise BotError(f"{path}: cannot read the question file: {exc.strerror}") from exc
+        raise BotError(f"{path}: cannot read the {what[:-1]} file: {exc.strerror}") from exc
     except yaml.YAMLError as exc:
         raise BotError(f"{path}: not valid YAML: {exc}") from exc
     if not isinstance(data, list):
-        raise BotError(f"{path}: expected a list of questions")
+        raise BotError(f"{path}: expected a list of {what}")
+    return data
+
+
+def load_questions(path: Path) -> list[EvalQuestion]:
+    """Read an evaluation file; raises BotError naming every malformed entry."""
+    data = _read_list(path, "questions")
     questions: list[EvalQuestion] = []
     problems: list[Problem] = []
     for i, item in enumerate(data):
@@ -299,14 +306,7 @@ def is_conversation_file(path: Path) -> bool:
 
 def load_conversations(path: Path) -> list[EvalConversation]:
     """Read a conversation file; raises BotError naming every malformed entry."""
-    try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except OSError as exc:
-        raise BotError(f"{path}: cannot read the conversation file: {exc.strerror}") from exc
-    except yaml.YAMLError as exc:
-        raise BotError(f"{path}: not valid YAML: {exc}") from exc
-    if not isinstance(data, list):
-        raise BotError(f"{path}: expected a list of conversations")
+    data = _read_list(path, "conversations")
     conversations: list[EvalConversation] = []
     problems: list[str] = []
     for i, item in enumerate(data):
