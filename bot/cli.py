@@ -121,6 +121,12 @@ def build_parser() -> argparse.ArgumentParser:
         action="append",
         help="more question files for the ranker only (default: eval/questions.yaml)",
     )
+    p.add_argument(
+        "--cv",
+        metavar="K",
+        type=int,
+        help="instead of fitting, print K-fold cross-validation figures (writes nothing)",
+    )
     _add_knowledge_option(p)
     p.set_defaults(handler=_cmd_calibrate)
 
@@ -495,7 +501,7 @@ def _shown_path(path: Path) -> str:
 
 
 def _cmd_calibrate(args: argparse.Namespace) -> int:
-    from bot.core.calibration import calibrate
+    from bot.core.calibration import calibrate, cross_validate
     from bot.core.evaluation import load_questions
     from bot.core.knowledge import load_knowledge
 
@@ -505,7 +511,11 @@ def _cmd_calibrate(args: argparse.Namespace) -> int:
         raise BotError("eval/test.yaml and eval/holdout.yaml are never fitted on")
     questions = [q for path in files for q in load_questions(path)]
     extra = [q for path in ranking for q in load_questions(path)]
-    for line in calibrate(load_knowledge(args.knowledge), questions, ranking=extra):
+    kb = load_knowledge(args.knowledge)
+    if args.cv is not None:
+        print(cross_validate(kb, questions, ranking=extra, folds=args.cv))
+        return 0
+    for line in calibrate(kb, questions, ranking=extra):
         print(line)
     return 0
 

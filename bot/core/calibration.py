@@ -19,7 +19,9 @@ scikit-learn is needed only here: ``pip install -e '.[calibrate]'``.
 
 from __future__ import annotations
 
+import dataclasses
 import json
+import random
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -36,6 +38,7 @@ from bot.core.retrieval.decision import (
     DECISION_FILE,
     FORMAT_VERSION,
     RANKER_FEATURES,
+    DecisionModel,
     LinearModel,
 )
 from bot.errors import BotError
@@ -262,3 +265,55 @@ def choose_thresholds(
         f"({tentative_share:.0%} of text answers tentative)"
     )
     return chosen, answer, summary
+
+
+CV_SEED = 7  # the folds are drawn once, the same on every run
+
+
+def cross_validate(
+    kb: KnowledgeBase,
+    questions: Sequence[EvalQuestion],
+    *,
+    ranking: Sequence[EvalQuestion] = (),
+    folds: int = 5,
+) -> str:
+    """How the fitting method does on questions it was not fitted on: fit on all folds but one
+    (the ranker also on ``ranking``), score the one left out, add up; writes nothing."""
+    from bot.core.answer import Answerer
+    from bot.core.evaluation import answer_outcome, evaluate
+
+    if folds < 2 or folds > len(questions):
+        raise BotError(f"--cv needs between 2 and {len(questions)} folds, got {folds}")
+    base = Engine.build(kb)
+    order = list(range(len(questions)))
+    random.Random(CV_SEED).shuffle(order)
+    total: dict[str, float] = {}
+    for k in range(folds):
+        held = set(order[k::folds])
+        fitted = fit(base, [q for i, q in enumerate(questions) if i not in held], ranking=ranking)
+        model = DecisionModel(
+            fitted.ranker,
+            fitted.decision,
+            fitted.answer,
+            fitted.tentative,
+            base.retriever.semantic is not None,
+        )
+        retriever = dataclasses.replace(base.retriever, model=model)
+        engine = dataclasses.replace(
+            base, retriever=retriever, answerer=Answerer(kb, retriever, base.structured)
+        )
+        scores = evaluate(
+            "cv", lambda q, e=engine: answer_outcome(e.ask(q)), [questions[i] for i in held]
+        ).overall
+        for name in ("answerable", "hit1", "false_declines", "out_of_scope"):
+            total[name] = total.get(name, 0) + getattr(scores, name)
+        for name in ("declined_out_of_scope", "facts", "facts_found"):
+            total[name] = total.get(name, 0) + getattr(scores, name)
+    t = {k: int(v) if k != "hit1" else v for k, v in total.items()}
+    return (
+        f"{folds}-fold cross-validation on {len(questions)} questions: hit@1 "
+        f"{t['hit1'] / max(t['answerable'], 1):.3f}, answerable declined "
+        f"{t['false_declines']}/{t['answerable']}, out-of-scope declined "
+        f"{t['declined_out_of_scope']}/{t['out_of_scope']}, facts in answer "
+        f"{t['facts_found']}/{t['facts']}"
+    )

@@ -16,7 +16,7 @@ from bot.core.evaluation import EvalQuestion
 from bot.core.knowledge import load_knowledge
 from bot.core.retrieval import decision, semantic
 from bot.core.retrieval.decision import DecisionFileError, load_models
-from bot.errors import KnowledgeError
+from bot.errors import BotError, KnowledgeError
 
 # --- synonyms.yaml -------------------------------------------------------------------------------
 
@@ -182,6 +182,27 @@ def test_calibrate_fits_and_writes_a_loadable_file(engine: Engine, tmp_path: Pat
     models = load_models(out)
     assert set(models) == {"semantic", "lexical"}
     assert json.loads(out.read_text())["fitted_on"] == {"decision": 8, "ranker": 8}
+
+
+def test_cross_validation_scores_every_question_once_and_writes_nothing(
+    engine: Engine, tmp_path: Path
+) -> None:
+    pytest.importorskip("sklearn")
+    from bot.core.calibration import cross_validate
+    from bot.core.evaluation import load_questions
+
+    questions = load_questions(Path(__file__).parents[2] / "eval" / "questions.yaml")
+    line = cross_validate(engine.kb, questions, folds=2)
+    answerable = sum(bool(q.gold) for q in questions)
+    out_of_scope = len(questions) - answerable
+    assert line.startswith(f"2-fold cross-validation on {len(questions)} questions: hit@1 0.")
+    assert f"/{answerable}, out-of-scope declined " in line
+    declined = line.split("out-of-scope declined ")[1].split(",")[0]
+    assert (
+        declined.endswith(f"/{out_of_scope}") and 0 <= int(declined.split("/")[0]) <= out_of_scope
+    )
+    with pytest.raises(BotError, match="folds"):
+        cross_validate(engine.kb, questions, folds=1)
 
 
 # --- strictly offline ----------------------------------------------------------------------------
