@@ -38,10 +38,11 @@ REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))  # the fake Discord lives with the end-to-end tests
 
 from bot.cli import DEFAULT_KNOWLEDGE_DIR  # noqa: E402
-from bot.client import QABot, freeze_startup_objects  # noqa: E402
+from bot.client import QABot  # noqa: E402
 from bot.config import Config  # noqa: E402
 from bot.core.engine import Engine, load_engine  # noqa: E402
 from bot.recorder import open_recorder  # noqa: E402
+from bot.reloader import freeze_engine  # noqa: E402
 from tests.e2e.conftest import GUILD  # noqa: E402
 from tests.e2e.fake_discord import (  # noqa: E402
     BOT_ID,
@@ -109,7 +110,7 @@ async def _one_round(
     await bot.login("fake-token")
     bot._connection._add_guild_from_data(GUILD)  # type: ignore[arg-type]
     if freeze:
-        freeze_startup_objects()  # as `python -m bot run` does
+        freeze_engine()  # as `python -m bot run` does
     ids = itertools.count(10_000_000)
     latencies: list[float] = []
     buttons = 0
