@@ -253,12 +253,21 @@ def main() -> None:
         action="store_true",
         help="run one bot at a time, off/on in ABBA order, instead of both at once",
     )
+    parser.add_argument(
+        "--keep",
+        type=Path,
+        metavar="DIR",
+        help="keep each round's question log in DIR (for `python -m bot report --database`)",
+    )
     args = parser.parse_args()
     logging.basicConfig(level=logging.WARNING)
     pool = [item["q"] for item in yaml.safe_load(QUESTIONS_FILE.read_text(encoding="utf-8"))]
     questions = [pool[n % len(pool)] for n in range(args.questions)]
     run = _alternating if args.alternate else _side_by_side
-    with tempfile.TemporaryDirectory() as folder:
+    if args.keep:
+        args.keep.mkdir(parents=True, exist_ok=True)
+    with tempfile.TemporaryDirectory() as scratch:
+        folder = str(args.keep or scratch)
         count = args.rounds * 2 if args.alternate else args.rounds
         rounds = run(
             questions,
