@@ -40,6 +40,8 @@ _KEYS = (
     "database",
     "log_questions",
     "retention_days",
+    "engine_cache",
+    "cache_dir",
 )
 
 
@@ -66,6 +68,10 @@ class Config:
     database: Path = DEFAULT_DATABASE
     log_questions: bool = True
     retention_days: int = 90
+    # The on-disk engine cache (bot.core.cache): on by default; cache_dir None is the default
+    # folder ($BOT_CACHE_DIR, else $XDG_CACHE_HOME or ~/.cache, /mikelewis-bot/engines).
+    engine_cache: bool = True
+    cache_dir: Path | None = None
 
     @property
     def needs_message_content(self) -> bool:
@@ -156,6 +162,10 @@ def parse_config(data: Any, *, display_path: str, base_dir: Path) -> Config:
     values["retention_days"] = checker.integer(
         m, "retention_days", required=False, minimum=1, maximum=MAX_RETENTION_DAYS
     )
+    values["engine_cache"] = checker.boolean(m, "engine_cache", required=False)
+    cache_dir = checker.string(m, "cache_dir", required=False)
+    if cache_dir is not None:
+        values["cache_dir"] = base_dir / Path(cache_dir).expanduser()
     if values["answer_every_message"] and not values["channels"]:
         checker.problem(
             m.key_marks["answer_every_message"],

@@ -6,7 +6,9 @@ Past the loader nothing handles raw dicts: every module works with these.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Literal, TypeVar
+from typing import Any, Literal, TypeVar
+
+from bot.core.state import Rows, encode_record, record_decoder
 
 SourceKind = Literal["paper", "post", "profile"]
 Confidence = Literal["high", "low"]
@@ -150,6 +152,29 @@ class KnowledgeBase:
     def posts_newest_first(self) -> tuple[Post, ...]:
         """Posts sorted newest first; ties broken by post id, also newest first."""
         return self._posts_newest
+
+    def to_state(self) -> dict[str, Any]:
+        """The records, for the engine cache (``bot.core.state``)."""
+        return {
+            "profile": encode_record(self.profile),
+            "papers": Rows(encode_record(p) for p in self.papers),
+            "posts": Rows(encode_record(p) for p in self.posts),
+            "synonyms": [list(group) for group in self.synonyms],
+            "excluded": [encode_record(e) for e in self.excluded],
+        }
+
+    @classmethod
+    def from_state(cls, state: dict[str, Any]) -> KnowledgeBase:
+        """The knowledge base ``to_state`` described, in the same order."""
+        paper, post = record_decoder(Paper), record_decoder(Post)
+        exclusion = record_decoder(Exclusion)
+        return cls(
+            profile=record_decoder(Profile)(state["profile"]),
+            papers=tuple(paper(row) for row in state["papers"]),
+            posts=tuple(post(row) for row in state["posts"]),
+            synonyms=tuple(tuple(group) for group in state["synonyms"]),
+            excluded=tuple(exclusion(row) for row in state["excluded"]),
+        )
 
 
 _Dated = TypeVar("_Dated", Paper, Post)

@@ -12,12 +12,14 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Hashable, Iterable
 from dataclasses import dataclass
-from typing import TypeVar
+from typing import Any, TypeVar
 
+import numpy as np
 from rapidfuzz import fuzz, process
 
 from bot.core.models import KnowledgeBase, Paper, Post
 from bot.core.query import Cue, Query, person_words
+from bot.core.state import Lines, Rows, StateError, array_of, pairs, rows_within
 from bot.core.text import NUMBER_WORDS, STOPWORDS, normalize, stem, tokenize
 from bot.core.tuning import TUNING, Tuning
 
@@ -152,6 +154,58 @@ class StructuredMatcher:
             by_topic=_group(newest, lambda p: list(p.topics)),
             first_authored=tuple(p for p in newest if p.authors and normalize(p.authors[0]) == me),
             person=person,
+            tuning=tuning,
+        )
+
+    def to_state(self) -> dict[str, Any]:
+        """The tables, papers as their positions in ``kb.papers``, for the engine cache."""
+        position = {p.id: i for i, p in enumerate(self.kb.papers)}
+
+        def groups(table: dict[Any, tuple[Paper, ...]]) -> Rows:
+            return Rows([k, [position[p.id] for p in v]] for k, v in table.items())
+
+        return {
+            "author_names": Lines(self.author_names),
+            "author_keys": Lines(self.author_keys),
+            "topic_stems": {t: sorted(s) for t, s in self.topic_stems.items()},
+            "venues": self.venues,
+            "by_year": groups(self.by_year),
+            "by_family": groups(self.by_family),
+            "by_author": groups(self.by_author),
+            "by_topic": groups(self.by_topic),
+            "first_authored": np.array(
+                [position[p.id] for p in self.first_authored], dtype=np.int32
+            ),
+        }
+
+    @classmethod
+    def from_state(
+        cls, state: dict[str, Any], kb: KnowledgeBase, *, tuning: Tuning = TUNING
+    ) -> StructuredMatcher:
+        """The matcher ``to_state`` described, over ``kb``."""
+        papers = kb.papers
+
+        def groups(name: str) -> dict[Any, tuple[Paper, ...]]:
+            return {k: tuple(papers[i] for i in v) for k, v in pairs(state[name])}
+
+        names, keys = tuple(state["author_names"]), tuple(state["author_keys"])
+        if len(names) != len(keys):
+            raise StateError("author names and keys differ in number")
+        first = rows_within(
+            array_of(state, "first_authored", "int32"), len(papers), "first_authored"
+        )
+        return cls(
+            kb=kb,
+            author_names=names,
+            author_keys=keys,
+            topic_stems={t: frozenset(s) for t, s in state["topic_stems"].items()},
+            venues=dict(state["venues"]),
+            by_year={int(y): v for y, v in groups("by_year").items()},
+            by_family=groups("by_family"),
+            by_author=groups("by_author"),
+            by_topic=groups("by_topic"),
+            first_authored=tuple(papers[i] for i in first.tolist()),
+            person=frozenset(person_words(kb.profile.name, kb.profile.handle)),
             tuning=tuning,
         )
 

@@ -21,6 +21,7 @@ import logging
 import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 
@@ -46,6 +47,7 @@ from bot.core.retrieval.lexical import LexicalLayer, analyse_corpus
 from bot.core.retrieval.semantic import EmbeddingUnavailable, SemanticIndex, load_embedder
 from bot.core.retrieval.synonyms import SynonymTable
 from bot.core.retrieval.typo import TypoCorrector
+from bot.core.state import StateError
 from bot.core.text import analyze
 from bot.core.tuning import TUNING, Tuning
 
@@ -155,11 +157,37 @@ class Retriever:
         typo = None
         if layers.typo:
             typo = TypoCorrector.from_surfaces(corpus.surfaces, vocabulary, tuning=tuning)
+        return cls._assemble(
+            kb,
+            lexical=lexical,
+            typo=typo,
+            aliases=AliasLayer.build(kb, tuning=tuning),
+            semantic=semantic,
+            person=person,
+            layers=layers,
+            tuning=tuning,
+        )
+
+    @classmethod
+    def _assemble(
+        cls,
+        kb: KnowledgeBase,
+        *,
+        lexical: LexicalLayer,
+        typo: TypoCorrector | None,
+        aliases: AliasLayer,
+        semantic: SemanticIndex | None,
+        person: frozenset[str],
+        layers: Layers,
+        tuning: Tuning,
+    ) -> Retriever:
+        """The retriever over built layers, with the cheap parts (synonyms, intents, the
+        decision model, per-row tables) made from the knowledge base and the code."""
         synonyms = None
         if layers.synonyms:
             synonyms = SynonymTable.build(
                 kb.synonyms,
-                vocabulary=vocabulary,
+                vocabulary=lexical.index.vocabulary,
                 idf=lexical.index.idf,
                 work_names=_work_names(kb, lexical),
                 tuning=tuning,
@@ -178,7 +206,7 @@ class Retriever:
             doc_rows={d: i for i, d in enumerate(doc_ids)},
             lexical=lexical,
             typo=typo,
-            aliases=AliasLayer.build(kb, tuning=tuning),
+            aliases=aliases,
             synonyms=synonyms,
             semantic=semantic,
             intents=IntentTable.build(person),
@@ -188,6 +216,47 @@ class Retriever:
             tuning=tuning,
             post_rows=np.array([i for i, k in enumerate(kinds) if k == "post"], dtype=np.int64),
             kind_codes=np.array([KIND_CODES[k] for k in kinds], dtype=np.int8),
+        )
+
+    def to_state(self) -> dict[str, Any]:
+        """The built layers, for the engine cache; what the code and the knowledge base make
+        cheaply (synonyms, intents, the decision model) is made again on load."""
+        return {
+            "layers": dataclasses.asdict(self.layers),
+            "lexical": self.lexical.to_state(),
+            "typo": self.typo.to_state() if self.typo is not None else None,
+            "aliases": self.aliases.to_state(),
+            "semantic": self.semantic.to_state() if self.semantic is not None else None,
+        }
+
+    @classmethod
+    def from_state(
+        cls, state: dict[str, Any], kb: KnowledgeBase, *, tuning: Tuning = TUNING
+    ) -> Retriever:
+        """The retriever ``to_state`` described, over ``kb``; StateError if it does not fit."""
+        layers = Layers(**state["layers"])
+        lexical = LexicalLayer.from_state(state["lexical"], tuning=tuning)
+        if len(lexical.index.doc_ids) != len(kb.papers) + len(kb.posts) + 1:
+            raise StateError("an index of another knowledge base")
+        semantic = None
+        if state["semantic"] is not None:
+            try:
+                embedder = load_embedder()
+            except EmbeddingUnavailable as exc:
+                raise StateError(f"saved with embeddings that cannot be read now: {exc}") from exc
+            docs = len(lexical.index.doc_ids)
+            semantic = SemanticIndex.from_state(state["semantic"], embedder, docs=docs)
+        terms = len(lexical.index.vocabulary)
+        typo = state["typo"]
+        return cls._assemble(
+            kb,
+            lexical=lexical,
+            typo=TypoCorrector.from_state(typo, terms=terms, tuning=tuning) if typo else None,
+            aliases=AliasLayer.from_state(state["aliases"], tuning=tuning),
+            semantic=semantic,
+            person=frozenset(person_words(kb.profile.name, kb.profile.handle)),
+            layers=layers,
+            tuning=tuning,
         )
 
     # --- the Lexicon that question analysis reads -------------------------------------------

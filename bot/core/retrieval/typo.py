@@ -11,10 +11,12 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 from rapidfuzz import fuzz, process
 
+from bot.core.state import Lines, StateError, array_of, rows_within
 from bot.core.text import content_words, stem
 from bot.core.tuning import TUNING, Tuning
 
@@ -57,6 +59,26 @@ class TypoCorrector:
             if term in vocabulary and len(word) >= tuning.fuzzy_min_length and not word.isdigit()
         }
         return cls(tuple(rows), tuple(rows.values()), tuning, is_common_word)
+
+    def to_state(self) -> dict[str, Any]:
+        """The surface words and their term rows, for the engine cache."""
+        if self.is_common_word is not None:
+            raise ValueError("a corrector with a common-word test cannot be saved")
+        return {
+            "surfaces": Lines(self.surfaces),
+            "surface_terms": np.asarray(self.surface_terms, dtype=np.int32),
+        }
+
+    @classmethod
+    def from_state(
+        cls, state: dict[str, Any], *, terms: int, tuning: Tuning = TUNING
+    ) -> TypoCorrector:
+        """The corrector ``to_state`` described, for an index of ``terms`` term rows."""
+        surfaces = tuple(state["surfaces"])
+        rows = rows_within(array_of(state, "surface_terms", "int32"), terms, "surface_terms")
+        if rows.size != len(surfaces):
+            raise StateError("surface words and their terms differ in number")
+        return cls(surfaces, tuple(rows.tolist()), tuning)
 
     def cutoff(self, word: str) -> float:
         """The rapidfuzz ratio a correction of ``word`` needs (stricter for short words)."""
