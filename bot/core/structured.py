@@ -11,12 +11,12 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Hashable, Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
 import numpy as np
-from rapidfuzz import fuzz, process
 
+from bot.core.fuzzy import ByLength
 from bot.core.models import KnowledgeBase, Paper, Post
 from bot.core.query import Cue, Query, person_words
 from bot.core.state import Lines, Rows, StateError, array_of, pairs, rows_within
@@ -32,6 +32,7 @@ _WITH = re.compile(
 )
 _YEAR_WORD = re.compile(r"(?:19|20)\d{2}")
 _K = TypeVar("_K", bound=Hashable)
+_NONE = np.empty(0, dtype=np.int32)
 # Question words that never describe the papers wanted ("which papers did he write on ...").
 _FILLER = frozenset(
     """
@@ -100,13 +101,21 @@ class StructuredMatcher:
     author_keys: tuple[str, ...]  # the full name each entry of author_names stands for
     topic_stems: dict[str, frozenset[str]]
     venues: dict[str, str]  # a venue family's last word -> the family
-    by_year: dict[int, tuple[Paper, ...]]  # newest first, like every index below
-    by_family: dict[str, tuple[Paper, ...]]
-    by_author: dict[str, tuple[Paper, ...]]
-    by_topic: dict[str, tuple[Paper, ...]]
-    first_authored: tuple[Paper, ...]  # papers whose first author is the researcher
+    # Papers are numbered by rank (their position in kb.papers_newest_first()), and each index
+    # below is a sorted int32 array of ranks, so filters intersect arrays, never scan papers.
+    by_year: dict[int, np.ndarray]
+    by_family: dict[str, np.ndarray]
+    by_author: dict[str, np.ndarray]
+    by_topic: dict[str, np.ndarray]
+    first_authored: np.ndarray  # papers whose first author is the researcher
+    venue_years: np.ndarray  # int16 per rank: the year its venue names ("ICLR 2024"), or 0
+    findings: np.ndarray  # bool per rank: its venue is "Findings of ..."
     person: frozenset[str]  # the words naming him ("what did Lewis publish" asks no topic)
     tuning: Tuning = TUNING
+    names_by_length: ByLength = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "names_by_length", ByLength(self.author_names))
 
     @classmethod
     def build(cls, kb: KnowledgeBase, *, tuning: Tuning = TUNING) -> StructuredMatcher:
@@ -142,6 +151,7 @@ class StructuredMatcher:
             if family is not None:
                 venues.setdefault(old, family)
         newest = kb.papers_newest_first()
+        venue_years = [_VENUE_YEAR.search(p.venue) for p in newest]
         return cls(
             kb=kb,
             author_names=tuple(names),
@@ -152,17 +162,21 @@ class StructuredMatcher:
             by_family=_group(newest, lambda p: [venue_family(p.venue)] if p.venue else []),
             by_author=_group(newest, lambda p: list(p.authors)),
             by_topic=_group(newest, lambda p: list(p.topics)),
-            first_authored=tuple(p for p in newest if p.authors and normalize(p.authors[0]) == me),
+            first_authored=np.array(
+                [r for r, p in enumerate(newest) if p.authors and normalize(p.authors[0]) == me],
+                dtype=np.int32,
+            ),
+            venue_years=np.array([int(m.group(1)) if m else 0 for m in venue_years], np.int16),
+            findings=np.array([bool(_FINDINGS.match(p.venue)) for p in newest], dtype=bool),
             person=person,
             tuning=tuning,
         )
 
     def to_state(self) -> dict[str, Any]:
-        """The tables, papers as their positions in ``kb.papers``, for the engine cache."""
-        position = {p.id: i for i, p in enumerate(self.kb.papers)}
+        """The tables, for the engine cache (papers by rank, see above)."""
 
-        def groups(table: dict[Any, tuple[Paper, ...]]) -> Rows:
-            return Rows([k, [position[p.id] for p in v]] for k, v in table.items())
+        def groups(table: dict[Any, np.ndarray]) -> Rows:
+            return Rows([k, v.tolist()] for k, v in table.items())
 
         return {
             "author_names": Lines(self.author_names),
@@ -173,9 +187,9 @@ class StructuredMatcher:
             "by_family": groups(self.by_family),
             "by_author": groups(self.by_author),
             "by_topic": groups(self.by_topic),
-            "first_authored": np.array(
-                [position[p.id] for p in self.first_authored], dtype=np.int32
-            ),
+            "first_authored": self.first_authored,
+            "venue_years": self.venue_years,
+            "findings": self.findings,
         }
 
     @classmethod
@@ -183,17 +197,19 @@ class StructuredMatcher:
         cls, state: dict[str, Any], kb: KnowledgeBase, *, tuning: Tuning = TUNING
     ) -> StructuredMatcher:
         """The matcher ``to_state`` described, over ``kb``."""
-        papers = kb.papers
+        count = len(kb.papers)
 
-        def groups(name: str) -> dict[Any, tuple[Paper, ...]]:
-            return {k: tuple(papers[i] for i in v) for k, v in pairs(state[name])}
+        def groups(name: str) -> dict[Any, np.ndarray]:
+            table = {k: np.array(v, dtype=np.int32) for k, v in pairs(state[name])}
+            for ranks in table.values():
+                rows_within(ranks, count, name)
+            return table
 
         names, keys = tuple(state["author_names"]), tuple(state["author_keys"])
-        if len(names) != len(keys):
-            raise StateError("author names and keys differ in number")
-        first = rows_within(
-            array_of(state, "first_authored", "int32"), len(papers), "first_authored"
-        )
+        venue_years = array_of(state, "venue_years", "int16")
+        findings = array_of(state, "findings", "bool")
+        if len(names) != len(keys) or venue_years.size != count or findings.size != count:
+            raise StateError("structured tables of different lengths")
         return cls(
             kb=kb,
             author_names=names,
@@ -204,7 +220,11 @@ class StructuredMatcher:
             by_family=groups("by_family"),
             by_author=groups("by_author"),
             by_topic=groups("by_topic"),
-            first_authored=tuple(papers[i] for i in first.tolist()),
+            first_authored=rows_within(
+                array_of(state, "first_authored", "int32"), count, "first_authored"
+            ),
+            venue_years=venue_years,
+            findings=findings,
             person=frozenset(person_words(kb.profile.name, kb.profile.handle)),
             tuning=tuning,
         )
@@ -233,39 +253,45 @@ class StructuredMatcher:
         single = bool(_SINGLE_PAPER.search(text))
         if not (listy or families or first_author or ((recent or oldest) and single)):
             return None
-        papers: list[Paper] = list(self.kb.papers_newest_first())
+        selected: np.ndarray | None = None  # ranks, ascending; None: every paper
+
+        def narrow(ranks: np.ndarray) -> None:
+            nonlocal selected
+            selected = ranks if selected is None else _intersect(selected, ranks)
+
         parts: list[str] = []
         used: set[str] = set()
         years = list(query.years)
         if families:
             # "NeurIPS 2023" is the venue's year (an ICLR 2024 paper is on arXiv in 2023).
-            at_venue = {p.id for f in families for p in self.by_family.get(f, ())}
-            papers = [p for p in papers if p.id in at_venue and self._venue_ok(p, years, text)]
+            at_venue = _union(self.by_family.get(f) for f in families)
+            if "findings" in text:
+                at_venue = at_venue[self.findings[at_venue]]
+            if years:
+                at_venue = at_venue[np.isin(self.venue_years[at_venue], years)]
+            narrow(at_venue)
             parts.append(self._venue_description(families, years, text))
             used.update(w for w in words if w in self.venues or w == "findings")
             used.update(str(y) for y in years)
             years = []
         if years:
-            in_years = {p.id for y in years for p in self.by_year.get(y, ())}
-            papers = [p for p in papers if p.id in in_years]
+            narrow(_union(self.by_year.get(y) for y in years))
             parts.append("from " + " and ".join(str(y) for y in years))
             used.update(str(y) for y in years)
         if first_author:
-            firsts = {p.id for p in self.first_authored}
-            papers = [p for p in papers if p.id in firsts]
+            narrow(self.first_authored)
             parts.append("as first author")
             used.update(("first", "author", "authored", "lead"))
         authors, name_words = self._coauthors(words) if _WITH.search(text) else ([], set())
         if authors:
-            shared = set.intersection(*({p.id for p in self.by_author[a]} for a in authors))
-            papers = [p for p in papers if p.id in shared]
+            for author in authors:
+                narrow(self.by_author[author])
             parts.append("with " + " and ".join(authors))
             used.update(name_words)
         rest = self._rest(query, used)
         topic = self._topic(rest)
         if topic:
-            tagged = {p.id for p in self.by_topic.get(topic, ())}
-            papers = [p for p in papers if p.id in tagged]
+            narrow(self.by_topic.get(topic, _NONE))
             parts.append("on " + topic.replace("-", " "))
             rest = []
         count: int | None = None
@@ -276,6 +302,8 @@ class StructuredMatcher:
             return None
         if not parts and count is None and not query.has(Cue.COUNT) and not listy:
             return None
+        newest = self.kb.papers_newest_first()
+        papers = list(newest) if selected is None else [newest[r] for r in selected.tolist()]
         if oldest and not recent:
             papers.reverse()
         return PaperList(
@@ -298,21 +326,12 @@ class StructuredMatcher:
             and w not in self.person
         ]
 
-    def _venue_ok(self, paper: Paper, years: list[int], text: str) -> bool:
-        """Whether ``paper`` is in Findings when asked, and in one of ``years``, if any."""
-        if "findings" in text and not _FINDINGS.match(paper.venue):
-            return False
-        year = _VENUE_YEAR.search(paper.venue)
-        return not years or (year is not None and int(year.group(1)) in years)
-
     def _venue_description(self, families: list[str], years: list[int], text: str) -> str:
         names = " or ".join(families)
         when = " " + " and ".join(str(y) for y in years) if years else ""
         if "findings" in text:
             return f"in Findings of {names}{when}"
-        findings = [
-            f for f in families if any(_FINDINGS.match(p.venue) for p in self.by_family.get(f, ()))
-        ]
+        findings = [f for f in families if bool(self.findings[self.by_family.get(f, _NONE)].any())]
         also = f" (including Findings of {' and '.join(findings)})" if findings else ""
         return f"at {names}{when}{also}"
 
@@ -339,14 +358,17 @@ class StructuredMatcher:
         if not grams or not self.author_names:
             return [], set()
         cutoff = self.tuning.author_cutoff
-        scores = process.cdist(grams, self.author_names, scorer=fuzz.ratio, score_cutoff=cutoff)
         found: dict[str, float] = {}
         used: set[str] = set()
-        for gram, row in zip(grams, scores, strict=True):
-            col = int(row.argmax())
-            if row[col] >= cutoff:
-                key = self.author_keys[col]
-                found[key] = max(found.get(key, 0.0), float(row[col]))
+        for gram in grams:
+            # Only the names whose length can reach the cutoff are scored (bot.core.fuzzy).
+            cols, row = self.names_by_length.scores(gram, cutoff=cutoff)
+            if not row.size:
+                continue
+            best = int(row.argmax())
+            if row[best] >= cutoff:
+                key = self.author_keys[int(cols[best])]
+                found[key] = max(found.get(key, 0.0), float(row[best]))
                 used.update(gram.split())
         authors = sorted(found, key=lambda a: -found[a])[:2]
         # The other words of a found name ("devendra" of Devendra Singh Sachan) are used too.
@@ -366,12 +388,29 @@ class StructuredMatcher:
         return best[1] if best else None
 
 
-def _group(
-    papers: Iterable[Paper], keys_of: Callable[[Paper], list[_K]]
-) -> dict[_K, tuple[Paper, ...]]:
-    """Papers by each key ``keys_of`` gives them, in the order given."""
-    groups: dict[_K, list[Paper]] = {}
-    for paper in papers:
+def _group(papers: Iterable[Paper], keys_of: Callable[[Paper], list[_K]]) -> dict[_K, np.ndarray]:
+    """The ranks (positions in ``papers``) of the papers under each key ``keys_of`` gives."""
+    groups: dict[_K, list[int]] = {}
+    for rank, paper in enumerate(papers):
         for key in keys_of(paper):
-            groups.setdefault(key, []).append(paper)
-    return {k: tuple(v) for k, v in groups.items()}
+            groups.setdefault(key, []).append(rank)
+    return {k: np.array(v, dtype=np.int32) for k, v in groups.items()}
+
+
+def _union(groups: Iterable[np.ndarray | None]) -> np.ndarray:
+    """The sorted ranks in any of ``groups`` (None: an empty group)."""
+    found = [g for g in groups if g is not None]
+    if not found:
+        return _NONE
+    return found[0] if len(found) == 1 else np.unique(np.concatenate(found))
+
+
+def _intersect(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """The ranks in both sorted arrays, sorted: a binary search of the longer per rank of the
+    shorter, so a small filter costs little against a big one."""
+    if a.size > b.size:
+        a, b = b, a
+    if a.size == 0 or b.size == 0:
+        return _NONE
+    positions = np.minimum(np.searchsorted(b, a), b.size - 1)
+    return a[b[positions] == a]
