@@ -134,6 +134,9 @@ class Retriever:
     tuning: Tuning
     post_rows: np.ndarray
     kind_codes: np.ndarray  # per document row: 0 paper, 1 post, 2 profile
+    # Above Tuning.semantic_full_scan documents: the rows whose cosines stand for all documents'
+    # (up to Tuning.semantic_sample of each kind, evenly spread); None below it.
+    semantic_sample: np.ndarray | None = None
 
     @classmethod
     def build(
@@ -200,6 +203,7 @@ class Retriever:
             kinds.append(
                 "paper" if doc_id in paper_ids else "profile" if doc_id == PROFILE_ID else "post"
             )
+        kind_codes = np.array([KIND_CODES[k] for k in kinds], dtype=np.int8)
         return cls(
             doc_ids=doc_ids,
             kinds=tuple(kinds),
@@ -215,7 +219,8 @@ class Retriever:
             layers=layers,
             tuning=tuning,
             post_rows=np.array([i for i, k in enumerate(kinds) if k == "post"], dtype=np.int64),
-            kind_codes=np.array([KIND_CODES[k] for k in kinds], dtype=np.int8),
+            kind_codes=kind_codes,
+            semantic_sample=_semantic_sample(kind_codes, tuning) if semantic is not None else None,
         )
 
     def to_state(self) -> dict[str, Any]:
@@ -305,17 +310,23 @@ class Retriever:
             best = [index.doc_ids[r] for r in rows[: tuning.title_candidates]]
             quoted = set(self.aliases.quoted_titles(query.normalized, best))
         vector = semantic_scores = None
+        # The cosines the statistics are taken over: every document's, or the sample's.
+        pool = pool_codes = None
         if self.semantic is not None and query.words:
             vector = self.semantic.embed_question(query.text)
-            if len(self.doc_ids) <= tuning.semantic_full_scan:
-                semantic_scores = self.semantic.doc_scores(vector)
+            if self.semantic_sample is None:
+                semantic_scores = pool = self.semantic.doc_scores(vector)
+                pool_codes = self.kind_codes
                 top = np.argsort(-semantic_scores)[: tuning.semantic_depth]
                 rows += [int(r) for r in top if semantic_scores[r] > 0]
+            else:
+                pool = self.semantic.doc_vectors[self.semantic_sample] @ vector
+                pool_codes = self.kind_codes[self.semantic_sample]
         rows += [self.doc_rows[d] for d in query.named if d in self.doc_rows]
         rows = list(dict.fromkeys(rows))
         stats = None
-        if semantic_scores is not None and semantic_scores.size > 1:
-            stats = (float(semantic_scores.mean()), float(semantic_scores.std()) or 1.0)
+        if pool is not None and pool.size > 1:
+            stats = (float(pool.mean()), float(pool.std()) or 1.0)
         if not rows:
             return self._decide(query, (), stats, vector)
         row_arr = np.asarray(rows, dtype=np.int32)
@@ -331,7 +342,7 @@ class Retriever:
             sentence_sims = self.semantic.best_sentences(vector, row_arr)
         else:
             doc_sims = sentence_sims = np.zeros(len(rows))
-        kind_z = self._kind_z(doc_sims, row_arr, semantic_scores)
+        kind_z = self._kind_z(doc_sims, row_arr, pool, pool_codes)
         coord = lexical * coverages * proximity
         top_lexical = float(lexical.max()) or 1.0
         top_coord = float(coord.max()) or 1.0
@@ -377,11 +388,18 @@ class Retriever:
         ]
         return self._decide(query, tuple(candidates), stats, vector)
 
-    def _kind_z(self, sims: np.ndarray, rows: np.ndarray, every: np.ndarray | None) -> np.ndarray:
-        """Each candidate's cosine as a z-score among the documents of its kind: a short post is
+    def _kind_z(
+        self,
+        sims: np.ndarray,
+        rows: np.ndarray,
+        pool: np.ndarray | None,
+        pool_codes: np.ndarray | None,
+    ) -> np.ndarray:
+        """Each candidate's cosine as a z-score among the documents of its kind (those of
+        ``pool``, every document's or a sample's cosines, else the candidates'): a short post is
         closer to any question than a long abstract, so raw cosines favour posts."""
-        pool = every if every is not None else sims
-        pool_codes = self.kind_codes if every is not None else self.kind_codes[rows]
+        if pool is None or pool_codes is None:
+            pool, pool_codes = sims, self.kind_codes[rows]
         codes = self.kind_codes[rows]
         out = np.zeros(len(rows))
         for code in np.unique(codes):
@@ -503,6 +521,21 @@ class Retriever:
         if self.semantic is None or row is None or retrieval.vector is None:
             return None
         return self.semantic.sentence_scores(retrieval.vector, row)
+
+
+def _semantic_sample(kind_codes: np.ndarray, tuning: Tuning) -> np.ndarray | None:
+    """The rows whose cosines stand for every document's above ``semantic_full_scan``: up to
+    ``semantic_sample`` of each kind, evenly spread over the knowledge's order, so the same
+    knowledge always gives the same sample; None when every document is compared."""
+    if kind_codes.size <= tuning.semantic_full_scan:
+        return None
+    picked = []
+    for code in np.unique(kind_codes):
+        rows = np.flatnonzero(kind_codes == code)
+        if rows.size > tuning.semantic_sample:
+            rows = rows[np.linspace(0, rows.size - 1, tuning.semantic_sample).astype(np.int64)]
+        picked.append(rows)
+    return np.sort(np.concatenate(picked))
 
 
 def _decision_model(*, semantic: bool, learned: bool) -> DecisionModel:
