@@ -21,6 +21,7 @@ engine rebuilt, never trusted. Every file is hashed in full: about a second at 1
 from __future__ import annotations
 
 import contextlib
+import functools
 import hashlib
 import importlib
 import json
@@ -97,32 +98,40 @@ def knowledge_paths(knowledge_dir: Path) -> list[Path]:
 def cache_key(knowledge_dir: Path, *, layers: Layers = ALL_LAYERS) -> str:
     """The sha256 naming the engine ``knowledge_dir`` would build with ``layers`` and this code;
     raises OSError when a knowledge file cannot be read."""
-    digest = hashlib.sha256()
-
-    def part(label: str, value: str | bytes) -> None:
-        data = value.encode() if isinstance(value, str) else value
-        digest.update(f"{label}\0{len(data)}\0".encode())
-        digest.update(data)
-
-    part("format", f"{FORMAT} {CACHE_VERSION}")
-    part("python", f"{sys.version_info[0]}.{sys.version_info[1]}")
-    part("libraries", _library_versions())
-    # The core's code and data (decision.json among them): a change of analysis or ranking
-    # must not meet an index built by the code before it.
-    for path in sorted(CORE_DIR.rglob("*")):
-        if path.suffix in (".py", ".json") and "__pycache__" not in path.parts:
-            part(path.relative_to(CORE_DIR).as_posix(), path.read_bytes())
-    part("embedder", embedder_identity() if layers.semantic else "none")
-    part("layers", json.dumps(asdict(layers), sort_keys=True))
-    part("tuning", repr(TUNING))
+    digest = hashlib.sha256(_code_digest(layers).encode())
     for path in knowledge_paths(knowledge_dir):
-        part("file", path.relative_to(knowledge_dir).as_posix())
+        _part(digest, "file", path.relative_to(knowledge_dir).as_posix())
         file_digest = hashlib.sha256()
         with path.open("rb") as handle:
             while chunk := handle.read(READ_BYTES):
                 file_digest.update(chunk)
-        part("bytes", file_digest.digest())
+        _part(digest, "bytes", file_digest.digest())
     return digest.hexdigest()
+
+
+@functools.cache
+def _code_digest(layers: Layers) -> str:
+    """The part of the key that is this process's code and models, computed once: the code
+    that builds an engine is the code imported when the process started."""
+    digest = hashlib.sha256()
+    _part(digest, "format", f"{FORMAT} {CACHE_VERSION}")
+    _part(digest, "python", f"{sys.version_info[0]}.{sys.version_info[1]}")
+    _part(digest, "libraries", _library_versions())
+    # The core's code and data (decision.json among them): a change of analysis or ranking
+    # must not meet an index built by the code before it.
+    for path in sorted(CORE_DIR.rglob("*")):
+        if path.suffix in (".py", ".json") and "__pycache__" not in path.parts:
+            _part(digest, path.relative_to(CORE_DIR).as_posix(), path.read_bytes())
+    _part(digest, "embedder", embedder_identity() if layers.semantic else "none")
+    _part(digest, "layers", json.dumps(asdict(layers), sort_keys=True))
+    _part(digest, "tuning", repr(TUNING))
+    return digest.hexdigest()
+
+
+def _part(digest: Any, label: str, value: str | bytes) -> None:
+    data = value.encode() if isinstance(value, str) else value
+    digest.update(f"{label}\0{len(data)}\0".encode())
+    digest.update(data)
 
 
 def _library_versions() -> str:

@@ -130,13 +130,18 @@ def test_an_edited_file_gives_a_new_key_and_a_rebuild(
 
 
 def test_a_new_cache_version_gives_a_new_key(
-    tiny_knowledge_dir: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    tiny_knowledge_dir: Path,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    request: pytest.FixtureRequest,
 ) -> None:
     """CACHE_VERSION is part of the key: bumping it never reads an entry of the old layout."""
     cache_dir = tmp_path / "cache"
     load_or_build(tiny_knowledge_dir, cache_dir=cache_dir)
     old = cache_key(tiny_knowledge_dir)
     monkeypatch.setattr(cache, "CACHE_VERSION", cache.CACHE_VERSION + 1)
+    cache._code_digest.cache_clear()  # computed once per process: as if the process restarted
+    request.addfinalizer(cache._code_digest.cache_clear)
     assert cache_key(tiny_knowledge_dir) != old
     load_or_build(tiny_knowledge_dir, cache_dir=cache_dir)
     assert len(EngineCache(cache_dir).entries()) == 2
