@@ -84,7 +84,7 @@ async def build_engine(
         entry = Path(result["path"])
         # An entry in the private folder is deleted below: read its arrays, don't map them.
         private = entry.parent == folder
-        return await asyncio.to_thread(_read_engine, entry, result["key"], mmap=not private)
+        return await asyncio.to_thread(_read_engine, entry, result["key"], use_mmap=not private)
     finally:
         shutil.rmtree(folder, ignore_errors=True)
 
@@ -159,16 +159,16 @@ def _worth_taking_apart(obj: Any) -> bool:
     )
 
 
-def _read_engine(entry: Path, key: str, *, mmap: bool) -> Engine:
+def _read_engine(entry: Path, key: str, *, use_mmap: bool) -> Engine:
     gc.collect()  # now, while it walks only what is new since the last engine was frozen
     was_enabled = gc.isenabled()
     gc.disable()  # collections while millions of objects are born would walk them all
     try:
         try:
-            engine = read_entry(entry, key, mmap=mmap)
+            engine = read_entry(entry, key, use_mmap=use_mmap)
         except CacheError as exc:
             raise RuntimeError(f"the reload's engine could not be read back: {exc}") from exc
-        if mmap:
+        if use_mmap:
             with contextlib.suppress(OSError):
                 os.utime(entry)  # most recently used: pruned last
         # Before the collector runs again: its next collection would walk the whole new engine,

@@ -14,6 +14,7 @@ from bot import reloader
 from bot.core.cache import EngineCache, cache_key
 from bot.core.engine import load_engine
 from bot.errors import KnowledgeError
+from tests.core.test_cache import mapped
 
 
 @pytest.fixture(autouse=True)
@@ -33,7 +34,7 @@ def test_engine_survives_the_trip(knowledge_dir: Path, tmp_path: Path) -> None:
     reloader.write_engine(knowledge_dir, tmp_path)
     result = _result(tmp_path)
     assert result["status"] == "engine" and Path(result["path"]) == tmp_path / "engine"
-    engine = reloader._read_engine(Path(result["path"]), result["key"], mmap=False)
+    engine = reloader._read_engine(Path(result["path"]), result["key"], use_mmap=False)
     local = load_engine(knowledge_dir)
     assert engine.kb == local.kb
     question = "What is BART?"
@@ -90,7 +91,7 @@ async def test_the_child_fills_and_uses_the_cache(tiny_knowledge_dir: Path, tmp_
     assert (entry / "manifest.json").stat().st_mtime_ns == written
     question = "What is kNN-LM?"
     assert again.ask(question) == engine.ask(question)
-    assert isinstance(again.retriever.lexical.index.postings.base, np.memmap)
+    assert mapped(again.retriever.lexical.index.postings)
 
 
 async def test_build_engine_reports_a_crashed_child(tmp_path: Path) -> None:
@@ -105,10 +106,10 @@ def test_an_entry_that_is_not_one_is_refused(tiny_knowledge_dir: Path, tmp_path:
     result = _result(tmp_path)
     entry = Path(result["path"])
     with pytest.raises(RuntimeError, match="key differs"):
-        reloader._read_engine(entry, "f" * 64, mmap=False)
+        reloader._read_engine(entry, "f" * 64, use_mmap=False)
     (entry / "manifest.json").write_text("{not json", encoding="utf-8")
     with pytest.raises(RuntimeError, match="no readable manifest"):
-        reloader._read_engine(entry, result["key"], mmap=False)
+        reloader._read_engine(entry, result["key"], use_mmap=False)
 
 
 def test_a_retired_engine_is_taken_apart_piece_by_piece(

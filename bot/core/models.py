@@ -6,9 +6,10 @@ Past the loader nothing handles raw dicts: every module works with these.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from operator import attrgetter
 from typing import Any, Literal, TypeVar
 
-from bot.core.state import Rows, encode_record, record_decoder
+from bot.core.state import Rows, decode_columns, encode_columns, encode_record, record_decoder
 
 SourceKind = Literal["paper", "post", "profile"]
 Confidence = Literal["high", "low"]
@@ -157,7 +158,7 @@ class KnowledgeBase:
         """The records, for the engine cache (``bot.core.state``)."""
         return {
             "profile": encode_record(self.profile),
-            "papers": Rows(encode_record(p) for p in self.papers),
+            "papers": encode_columns(self.papers, Paper),
             "posts": Rows(encode_record(p) for p in self.posts),
             "synonyms": [list(group) for group in self.synonyms],
             "excluded": [encode_record(e) for e in self.excluded],
@@ -166,11 +167,11 @@ class KnowledgeBase:
     @classmethod
     def from_state(cls, state: dict[str, Any]) -> KnowledgeBase:
         """The knowledge base ``to_state`` described, in the same order."""
-        paper, post = record_decoder(Paper), record_decoder(Post)
+        post = record_decoder(Post)
         exclusion = record_decoder(Exclusion)
         return cls(
             profile=record_decoder(Profile)(state["profile"]),
-            papers=tuple(paper(row) for row in state["papers"]),
+            papers=tuple(decode_columns(state["papers"], Paper, shared=_SHARED_PAPER_FIELDS)),
             posts=tuple(post(row) for row in state["posts"]),
             synonyms=tuple(tuple(group) for group in state["synonyms"]),
             excluded=tuple(exclusion(row) for row in state["excluded"]),
@@ -178,10 +179,12 @@ class KnowledgeBase:
 
 
 _Dated = TypeVar("_Dated", Paper, Post)
+# Fields whose few distinct values 100,000 papers repeat: one string object each (the loader too).
+_SHARED_PAPER_FIELDS = ("date", "venue", "authors", "topics", "categories")
 
 
 def _newest_first(records: tuple[_Dated, ...]) -> tuple[_Dated, ...]:
-    return tuple(sorted(records, key=lambda r: (r.date, r.id), reverse=True))
+    return tuple(sorted(records, key=attrgetter("date", "id"), reverse=True))
 
 
 @dataclass(frozen=True, slots=True)

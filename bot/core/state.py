@@ -13,6 +13,7 @@ A state that does not fit (a missing key, a wrong type, an array of the wrong sh
 from __future__ import annotations
 
 import dataclasses
+import itertools
 import types
 import typing
 from collections.abc import Callable, Sequence
@@ -26,7 +27,8 @@ class StateError(Exception):
 
 
 class Lines(tuple[str, ...]):
-    """Strings saved one per line (none may hold a newline): read back with one split."""
+    """Strings saved as one text, split on a character none of them holds (a newline, else a
+    NUL; else they are saved as JSON rows): read back with one split, whatever they hold."""
 
     __slots__ = ()
 
@@ -121,3 +123,82 @@ def _converter(hint: Any) -> Callable[[Any], Any] | None:
     if dataclasses.is_dataclass(hint):
         return record_decoder(typing.cast(type, hint))
     return None
+
+
+# --- records as columns: one text or array per field -------------------------------------------
+
+
+def encode_columns(records: Sequence[Any], cls: type) -> dict[str, Any]:
+    """Records of ``cls`` (fields of str and tuple[str, ...] only) as one column per field:
+    100,000 papers read back in a fraction of the time rows of JSON take."""
+    columns: dict[str, Any] = {"count": len(records)}
+    for f in _init_fields(cls):
+        values = [getattr(r, f.name) for r in records]
+        if _is_strings(typing.get_type_hints(cls)[f.name]):
+            columns[f.name] = {
+                "items": Lines(item for value in values for item in value),
+                "counts": np.fromiter(map(len, values), dtype=np.int32, count=len(values)),
+            }
+        else:
+            columns[f.name] = Lines(values)
+    return columns
+
+
+def decode_columns(columns: dict[str, Any], cls: type, *, shared: Sequence[str] = ()) -> list[Any]:
+    """The records ``encode_columns`` saved, in order; the strings of the ``shared`` fields are
+    one object per distinct value (as the loader makes them: 100k papers share a few venues)."""
+    count = columns["count"]
+    strings: dict[str, str] = {}
+    fields: list[Sequence[Any]] = []
+    for f in _init_fields(cls):
+        column = columns[f.name]
+        if isinstance(column, dict):
+            items, counts = column["items"], array_of(column, "counts", "int32")
+            if f.name in shared:
+                items = [strings.setdefault(item, item) for item in items]
+            if counts.size != count or int(counts.sum()) != len(items):
+                raise StateError(f"{f.name}: items and counts differ")
+            flat = iter(items)
+            values: Sequence[Any] = [tuple(itertools.islice(flat, n)) for n in counts.tolist()]
+        else:
+            values = column
+            if f.name in shared:
+                values = [strings.setdefault(value, value) for value in values]
+        if len(values) != count:
+            raise StateError(f"{f.name}: {len(values)} values for {count} records")
+        fields.append(values)
+    return [cls(*row) for row in zip(*fields, strict=True)]
+
+
+def _is_strings(hint: Any) -> bool:
+    return typing.get_origin(hint) is tuple and typing.get_args(hint) == (str, ...)
+
+
+# --- groups of rows: key -> sorted int32 rows, as one array ------------------------------------
+
+
+def encode_groups(table: dict[Any, np.ndarray]) -> dict[str, Any]:
+    """``{key: int32 rows}`` as its keys and one array of rows with each key's start (CSR)."""
+    sizes = [len(v) for v in table.values()]
+    starts = np.zeros(len(sizes) + 1, dtype=np.int64)
+    np.cumsum(sizes, out=starts[1:])
+    rows = [np.asarray(v, dtype=np.int32) for v in table.values()]
+    return {
+        "keys": Rows(table),
+        "rows": np.concatenate(rows) if rows else np.empty(0, dtype=np.int32),
+        "starts": starts,
+    }
+
+
+def decode_groups(state: dict[str, Any], size: int, name: str) -> dict[Any, np.ndarray]:
+    """The table ``encode_groups`` saved, each key's rows a view of the one array, checked to
+    be rows of a table of ``size``."""
+    keys = state["keys"]
+    rows = rows_within(array_of(state, "rows", "int32"), size, name)
+    starts = array_of(state, "starts", "int64")
+    if starts.size != len(keys) + 1 or int(starts[0]) != 0 or int(starts[-1]) != rows.size:
+        raise StateError(f"{name}: keys and rows differ")
+    if bool((np.diff(starts) < 0).any()):
+        raise StateError(f"{name}: rows out of order")
+    bounds = starts.tolist()
+    return {key: rows[bounds[i] : bounds[i + 1]] for i, key in enumerate(keys)}

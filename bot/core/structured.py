@@ -10,16 +10,23 @@ year, venue, author, topic), so a list costs the same for 100 papers as for 100,
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Hashable, Iterable
+from collections.abc import Callable, Hashable, Iterable, Sequence
 from dataclasses import dataclass, field
-from typing import Any, TypeVar
+from typing import Any, TypeVar, overload
 
 import numpy as np
 
 from bot.core.fuzzy import ByLength
 from bot.core.models import KnowledgeBase, Paper, Post
 from bot.core.query import Cue, Query, person_words
-from bot.core.state import Lines, Rows, StateError, array_of, pairs, rows_within
+from bot.core.state import (
+    Lines,
+    StateError,
+    array_of,
+    decode_groups,
+    encode_groups,
+    rows_within,
+)
 from bot.core.text import NUMBER_WORDS, STOPWORDS, normalize, stem, tokenize
 from bot.core.tuning import TUNING, Tuning
 
@@ -68,11 +75,34 @@ def venue_family(venue: str) -> str:
     return _VENUE_YEAR.sub("", _FINDINGS.sub("", venue.strip())).strip()
 
 
+class RankedPapers(Sequence[Paper]):
+    """Papers by rank in the newest-first order, made only when read: a list answer shows ten
+    of what may be 20,000 matches, and counts the rest."""
+
+    __slots__ = ("_newest", "_ranks")
+
+    def __init__(self, newest: Sequence[Paper], ranks: np.ndarray) -> None:
+        self._newest = newest
+        self._ranks = ranks
+
+    def __len__(self) -> int:
+        return int(self._ranks.size)
+
+    @overload
+    def __getitem__(self, index: int) -> Paper: ...
+    @overload
+    def __getitem__(self, index: slice) -> tuple[Paper, ...]: ...
+    def __getitem__(self, index: int | slice) -> Paper | tuple[Paper, ...]:
+        if isinstance(index, slice):
+            return tuple(self._newest[r] for r in self._ranks[index].tolist())
+        return self._newest[int(self._ranks[index])]
+
+
 @dataclass(frozen=True, slots=True)
 class PaperList:
     """A metadata question's answer: the matching papers in the order asked, and how chosen."""
 
-    papers: tuple[Paper, ...]  # every match, newest first (oldest first when asked)
+    papers: Sequence[Paper]  # every match, newest first (oldest first when asked)
     description: str  # e.g. "from 2021 with Tim Dettmers"
     count_question: bool  # "how many ...": the intro leads with the number
     recent: int | None = None  # "latest N" / "oldest N": only the N first were asked for
@@ -175,18 +205,15 @@ class StructuredMatcher:
     def to_state(self) -> dict[str, Any]:
         """The tables, for the engine cache (papers by rank, see above)."""
 
-        def groups(table: dict[Any, np.ndarray]) -> Rows:
-            return Rows([k, v.tolist()] for k, v in table.items())
-
         return {
             "author_names": Lines(self.author_names),
             "author_keys": Lines(self.author_keys),
             "topic_stems": {t: sorted(s) for t, s in self.topic_stems.items()},
             "venues": self.venues,
-            "by_year": groups(self.by_year),
-            "by_family": groups(self.by_family),
-            "by_author": groups(self.by_author),
-            "by_topic": groups(self.by_topic),
+            "by_year": encode_groups(self.by_year),
+            "by_family": encode_groups(self.by_family),
+            "by_author": encode_groups(self.by_author),
+            "by_topic": encode_groups(self.by_topic),
             "first_authored": self.first_authored,
             "venue_years": self.venue_years,
             "findings": self.findings,
@@ -200,10 +227,7 @@ class StructuredMatcher:
         count = len(kb.papers)
 
         def groups(name: str) -> dict[Any, np.ndarray]:
-            table = {k: np.array(v, dtype=np.int32) for k, v in pairs(state[name])}
-            for ranks in table.values():
-                rows_within(ranks, count, name)
-            return table
+            return decode_groups(state[name], count, name)
 
         names, keys = tuple(state["author_names"]), tuple(state["author_keys"])
         venue_years = array_of(state, "venue_years", "int16")
@@ -303,11 +327,11 @@ class StructuredMatcher:
         if not parts and count is None and not query.has(Cue.COUNT) and not listy:
             return None
         newest = self.kb.papers_newest_first()
-        papers = list(newest) if selected is None else [newest[r] for r in selected.tolist()]
+        ranks = np.arange(len(newest), dtype=np.int32) if selected is None else selected
         if oldest and not recent:
-            papers.reverse()
+            ranks = ranks[::-1]
         return PaperList(
-            papers=tuple(papers),
+            papers=RankedPapers(newest, ranks),
             description=" ".join(parts),
             count_question=query.has(Cue.COUNT),
             recent=count,

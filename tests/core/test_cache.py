@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import logging
+import mmap
 import shutil
 from pathlib import Path
 
@@ -61,6 +62,14 @@ QUESTIONS = (
 )
 
 
+def mapped(array: np.ndarray) -> bool:
+    """Whether ``array`` is a view of a memory-mapped file."""
+    base = array
+    while isinstance(base, np.ndarray):
+        base = base.base
+    return isinstance(base, memoryview) and isinstance(base.obj, mmap.mmap)
+
+
 def _same(fresh: Answer, cached: Answer) -> None:
     assert cached.text == fresh.text
     assert cached.citations == fresh.citations
@@ -74,7 +83,7 @@ def _cached_engine(knowledge: Path, cache_dir: Path) -> Engine:
     load_or_build(knowledge, cache_dir=cache_dir)
     engine = load_or_build(knowledge, cache_dir=cache_dir)
     # Read back, not built: its arrays are mapped from the entry's files.
-    assert isinstance(engine.retriever.lexical.index.postings.base, np.memmap)
+    assert mapped(engine.retriever.lexical.index.postings)
     return engine
 
 
@@ -157,11 +166,12 @@ def _garbage_manifest(entry: Path, other: Path) -> None:
 
 
 def _missing_file(entry: Path, other: Path) -> None:
-    (entry / "kb.papers.jsonl").unlink()
+    (entry / "kb.papers.abstract.txt").unlink()
 
 
 def _swapped_file(entry: Path, other: Path) -> None:
-    shutil.copy(other / "kb.papers.jsonl", entry / "kb.papers.jsonl")
+    name = "kb.papers.authors.items.txt"
+    shutil.copy(other / name, entry / name)
 
 
 def _older_version(entry: Path, other: Path) -> None:
@@ -183,8 +193,8 @@ def _garbage_state(entry: Path, other: Path) -> None:
     [
         (_truncate_npy, "retriever.lexical.postings.npy has"),
         (_garbage_manifest, "no readable manifest"),
-        (_missing_file, "kb.papers.jsonl is missing"),
-        (_swapped_file, "kb.papers.jsonl differs from what was written"),
+        (_missing_file, "kb.papers.abstract.txt is missing"),
+        (_swapped_file, "kb.papers.authors.items.txt differs from what was written"),
         (_older_version, "version 0, this code reads"),
         (_garbage_state, "which the manifest does not list"),
     ],
@@ -322,3 +332,26 @@ def test_the_config_sets_the_cache(tmp_path: Path) -> None:
     with pytest.raises(ConfigError, match="cache_dir"):
         load_config(path)
     assert Config().engine_cache is True and Config().cache_dir is None
+
+
+def test_texts_holding_newlines_come_back_as_written(
+    tiny_knowledge_dir: Path, tmp_path: Path
+) -> None:
+    """Strings are saved split on a character none of them holds: an abstract with a newline
+    comes back whole (its column split on NUL, the titles' on newlines)."""
+    papers = tiny_knowledge_dir / "papers.yaml"
+    text = papers.read_text()
+    text = text.replace(
+        "abstract: We proposed Megabyte, a multi-scale decoder architecture.",
+        'abstract: "We proposed Megabyte,\\na multi-scale decoder architecture."',
+    )
+    papers.write_text(text, encoding="utf-8")
+    engine = _cached_engine(tiny_knowledge_dir, tmp_path / "cache")
+    assert engine.kb.paper("2305.07185").abstract == (
+        "We proposed Megabyte,\na multi-scale decoder architecture."
+    )
+    assert engine.kb == load_engine(tiny_knowledge_dir).kb
+    entry = _entry(tmp_path / "cache", tiny_knowledge_dir)
+    state = json.loads((entry / "state.json").read_text())
+    assert state["kb"]["papers"]["abstract"]["separator"] == "\0"
+    assert state["kb"]["papers"]["title"]["separator"] == "\n"
