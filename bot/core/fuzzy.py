@@ -42,10 +42,10 @@ class ByLength:
     def scores(
         self, query: str, *, cutoff: float, reach: float | None = None, dtype: type = np.float32
     ) -> tuple[np.ndarray, np.ndarray]:
-        """(indexes, scores) of the strings whose length lets them reach ``reach`` (default
-        ``cutoff``) against ``query``, indexes ascending, each scored exactly as
-        ``process.cdist(..., scorer=fuzz.ratio, score_cutoff=cutoff, dtype=dtype)`` scores it
-        (scores under ``cutoff`` are 0)."""
+        """(indexes, scores) of the strings scoring ``cutoff`` or more against ``query``,
+        indexes ascending, each scored exactly as ``process.cdist(..., scorer=fuzz.ratio,
+        score_cutoff=cutoff, dtype=dtype)`` scores it; only strings whose length lets them reach
+        ``reach`` (default ``cutoff``) are scored."""
         low, high = self.window(len(query), cutoff if reach is None else reach)
         if high <= low:
             return np.empty(0, dtype=np.int64), np.empty(0, dtype=dtype)
@@ -56,6 +56,7 @@ class ByLength:
             score_cutoff=cutoff,
             dtype=dtype,
         )[0]
-        indexes = self.order[low:high]
+        hits = np.flatnonzero(scores)
+        indexes = self.order[low:high][hits]
         ascending = np.argsort(indexes, kind="stable")
-        return indexes[ascending], scores[ascending]
+        return indexes[ascending], scores[hits][ascending]
