@@ -9,12 +9,14 @@ year, venue, author, topic), so a list costs the same for 100 papers as for 100,
 
 from __future__ import annotations
 
+import bisect
 import re
 from collections.abc import Callable, Hashable, Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any, TypeVar, overload
 
 import numpy as np
+from rapidfuzz import fuzz, process
 
 from bot.core.fuzzy import ByLength
 from bot.core.models import KnowledgeBase, Paper, Post
@@ -54,6 +56,11 @@ _FILLER = frozenset(
 )
 # A venue's former name, so a question using it still finds the venue's papers.
 VENUE_SYNONYMS = {"nips": "neurips"}
+# Up to this many co-author names every name is compared with each phrase of a question; above
+# it, only names sharing a word, or a near spelling of one, with the phrase (a 14-word question
+# against 25,000 names took 33 ms).
+EXHAUSTIVE_AUTHORS = 2_000
+NAME_WORD_CUTOFF = 80.0  # fuzz.ratio for a question word to stand for a word of a name
 _FINDINGS = re.compile(r"^findings of\s+", re.IGNORECASE)
 _VENUE_YEAR = re.compile(r"\s*\b((?:19|20)\d{2})$")
 # The words of a question about one paper's record that do not name the paper.
@@ -143,9 +150,21 @@ class StructuredMatcher:
     person: frozenset[str]  # the words naming him ("what did Lewis publish" asks no topic)
     tuning: Tuning = TUNING
     names_by_length: ByLength = field(init=False, repr=False, compare=False)
+    name_words: tuple[str, ...] = field(init=False, repr=False, compare=False)  # sorted
+    words_by_length: ByLength = field(init=False, repr=False, compare=False)
+    word_names: tuple[tuple[int, ...], ...] = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "names_by_length", ByLength(self.author_names))
+        holders: dict[str, list[int]] = {}
+        if len(self.author_names) > EXHAUSTIVE_AUTHORS:
+            for index, name in enumerate(self.author_names):
+                for word in dict.fromkeys(name.split()):
+                    holders.setdefault(word, []).append(index)
+        words = tuple(sorted(holders))
+        object.__setattr__(self, "name_words", words)
+        object.__setattr__(self, "words_by_length", ByLength(words))
+        object.__setattr__(self, "word_names", tuple(tuple(holders[w]) for w in words))
 
     @classmethod
     def build(cls, kb: KnowledgeBase, *, tuning: Tuning = TUNING) -> StructuredMatcher:
@@ -384,9 +403,13 @@ class StructuredMatcher:
         cutoff = self.tuning.author_cutoff
         found: dict[str, float] = {}
         used: set[str] = set()
+        near: dict[str, set[int]] = {}  # question word -> names holding it or a near spelling
         for gram in grams:
-            # Only the names whose length can reach the cutoff are scored (bot.core.fuzzy).
-            cols, row = self.names_by_length.scores(gram, cutoff=cutoff)
+            if len(self.author_names) > EXHAUSTIVE_AUTHORS:
+                cols, row = self._score_near_names(gram, cutoff, near)
+            else:
+                # Only the names whose length can reach the cutoff are scored (bot.core.fuzzy).
+                cols, row = self.names_by_length.scores(gram, cutoff=cutoff)
             if not row.size:
                 continue
             best = int(row.argmax())
@@ -398,6 +421,35 @@ class StructuredMatcher:
         # The other words of a found name ("devendra" of Devendra Singh Sachan) are used too.
         used.update(w for a in authors for w in tokenize(normalize(a), joined=False))
         return authors, used
+
+    def _score_near_names(
+        self, gram: str, cutoff: float, near: dict[str, set[int]]
+    ) -> tuple[np.ndarray, np.ndarray]:
+        """(name indexes, scores) as ``ByLength.scores`` gives them, over the names sharing a
+        word or a near spelling of one with ``gram`` (``near`` keeps each word's names)."""
+        candidates: set[int] = set()
+        for word in gram.split():
+            if word not in near:
+                near[word] = set()
+                row = bisect.bisect_left(self.name_words, word)
+                if row < len(self.name_words) and self.name_words[row] == word:
+                    rows = [row]
+                else:
+                    rows = self.words_by_length.scores(word, cutoff=NAME_WORD_CUTOFF)[0].tolist()
+                for r in rows:
+                    near[word].update(self.word_names[r])
+            candidates |= near[word]
+        if not candidates:
+            return np.empty(0, dtype=np.int64), np.empty(0, dtype=np.float32)
+        cols = np.array(sorted(candidates), dtype=np.int64)
+        scores = process.cdist(
+            [gram],
+            [self.author_names[i] for i in cols.tolist()],
+            scorer=fuzz.ratio,
+            score_cutoff=cutoff,
+        )[0]
+        hits = np.flatnonzero(scores)
+        return cols[hits], scores[hits]
 
     def _topic(self, words: list[str]) -> str | None:
         """The topic whose name covers every remaining content word of the question."""
