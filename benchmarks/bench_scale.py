@@ -151,6 +151,17 @@ def current_rss_mb() -> float:
     return float("nan")
 
 
+def rss_kinds_mb() -> dict[str, float]:
+    """This process's resident memory by kind: anonymous (its own) and file-backed (pages of
+    mapped files, the engine cache's arrays among them: shared, and given back under pressure)."""
+    kinds = {}
+    for line in Path("/proc/self/status").read_text().splitlines():
+        if line.startswith(("RssAnon:", "RssFile:")):
+            name, value = line.split(":")
+            kinds[name] = int(value.split()[0]) / 1024
+    return kinds
+
+
 def percentile(values: Sequence[float], share: float) -> float:
     ordered = sorted(values)
     return ordered[min(len(ordered) - 1, round(share * (len(ordered) - 1)))]
@@ -402,6 +413,7 @@ def worker_ours(knowledge_dir: Path, out: Path) -> None:
     answers = timed_questions(engine.ask, asked)
     declined = sum(engine.ask(q).declined for q in asked)
     rss_answered = current_rss_mb()
+    rss_kinds = rss_kinds_mb()
     engines = [engine]
     del engine
     serving = asyncio.run(discord_scenarios(knowledge_dir, engines, asked))
@@ -409,6 +421,7 @@ def worker_ours(knowledge_dir: Path, out: Path) -> None:
         "cache_load": cached,
         "rss_loaded_mb": rss_loaded,
         "rss_answered_mb": rss_answered,
+        "rss_answered_kinds_mb": rss_kinds,
         "answers": {**answers, "declined": declined},
         "discord": serving,
         "rss_peak_mb": peak_rss_mb(),
