@@ -15,7 +15,8 @@ An entry is written into a temporary folder beside its place and renamed into it
 a whole entry or none, and two writers of one key cannot mix their files. On reading, the
 manifest must name this key and version, and every file must be there with its size and hash;
 anything else (a stale, truncated, swapped or foreign entry) is logged with the reason and the
-engine rebuilt, never trusted. Every file is hashed in full: about a second at 100,000 papers.
+engine rebuilt, never trusted. Every file is hashed in full: about 0.6 s for the 800 MB entry of
+100,000 papers, worth it against trusting a damaged file.
 """
 
 from __future__ import annotations
@@ -180,7 +181,12 @@ class EngineCache:
     def load(self, key: str, *, use_mmap: bool = True) -> Engine | None:
         """The engine cached under ``key``, or None (missing, or unusable: logged and deleted)."""
         path = self.path(key)
-        if not path.is_dir():
+        try:
+            found = path.is_dir()
+        except OSError as exc:  # an unreadable folder: build, as without a cache
+            log.warning("engine cache %s cannot be read: %s", self.root, exc)
+            return None
+        if not found:
             log.info("engine cache: no entry for this knowledge yet in %s", self.root)
             return None
         try:
@@ -227,7 +233,7 @@ class EngineCache:
                     # Another process wrote this key meanwhile: same key, same engine; keep its.
             finally:
                 shutil.rmtree(temp, ignore_errors=True)
-        except (OSError, ValueError) as exc:
+        except Exception as exc:  # a cache that cannot be written never stops an answer
             if str(self.root) not in _warned:
                 _warned.add(str(self.root))
                 log.warning("engine cache off: cannot write to %s: %s", self.root, exc)

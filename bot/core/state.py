@@ -1,8 +1,8 @@
 """What a built engine's parts hand to the on-disk cache (``bot.core.cache``), and take back.
 
 Each class of an engine owns its serialisation: ``to_state()`` returns a tree of dicts and lists
-whose leaves are plain JSON values, numpy arrays (saved as ``.npy``), ``Lines`` (strings without
-a newline, saved as one text file) or ``Rows`` (many JSON rows, saved a chunk per line so that
+whose leaves are plain JSON values, numpy arrays (saved as ``.npy``), ``Lines`` (strings saved as
+one text, read back with one split) or ``Rows`` (many JSON rows, saved a chunk per line so that
 reading them back never holds the interpreter lock for long); ``from_state()`` rebuilds the
 object from the same tree. Nothing here can run code when read: no pickle anywhere.
 
@@ -46,7 +46,7 @@ def array_of(state: dict[str, Any], name: str, dtype: str, *, ndim: int = 1) -> 
         raise StateError(f"{name}: expected an array, got {type(value).__name__}")
     if value.dtype != np.dtype(dtype) or value.ndim != ndim:
         raise StateError(f"{name}: expected {ndim}-d {dtype}, got {value.ndim}-d {value.dtype}")
-    return np.asarray(value)  # a memory map stays one; np.memmap's subclass is dropped
+    return value
 
 
 def rows_within(values: np.ndarray, size: int, name: str) -> np.ndarray:
