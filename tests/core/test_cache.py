@@ -355,3 +355,14 @@ def test_texts_holding_newlines_come_back_as_written(
     state = json.loads((entry / "state.json").read_text())
     assert state["kb"]["papers"]["abstract"]["separator"] == "\0"
     assert state["kb"]["papers"]["title"]["separator"] == "\n"
+
+
+def test_texts_are_split_a_piece_at_a_time_without_losing_a_character(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Pieces of 7 bytes cut through words and multi-byte characters: the strings come back."""
+    monkeypatch.setattr(cache, "TEXT_CHUNK", 7)
+    items = ["", "héllo", "wörld ✓", "", "a" * 20, "x"]
+    path = tmp_path / "t.txt"
+    path.write_bytes("\n".join(items).encode())
+    assert cache._split_text(path, b"\n") == items
