@@ -889,7 +889,7 @@ def _add_cache_options(parser: argparse.ArgumentParser) -> None:
         metavar="DIR",
         type=Path,
         default=None,
-        help="cache built engines here (default: $BOT_CACHE_DIR, else ~/.cache/mikelewis-bot)",
+        help="engine cache folder (default: $BOT_CACHE_DIR, else ~/.cache/mikelewis-bot/engines)",
     )
     group.add_argument(
         "--no-cache",
@@ -935,7 +935,8 @@ def _cmd_cache(args: argparse.Namespace) -> int:
     except OSError:
         current = None
     entries = cache.entries()
-    print(f"engine cache: {root} ({len(entries)} entries, {_mb(sum(e.size for e in entries))})")
+    count = f"{len(entries)} entr{'y' if len(entries) == 1 else 'ies'}"
+    print(f"engine cache: {root} ({count}, {_mb(sum(e.size for e in entries))})")
     for entry in entries:
         import datetime as dt
 

@@ -313,7 +313,7 @@ def test_the_cli_reads_the_cache_and_shows_and_clears_it(
     info = ["cache", "info", "--cache-dir", str(cache_dir), "--knowledge", str(tiny_knowledge_dir)]
     assert main(info) == 0
     lines = capsys.readouterr().out.splitlines()
-    assert lines[0].startswith(f"engine cache: {cache_dir} (1 entries, ")
+    assert lines[0].startswith(f"engine cache: {cache_dir} (1 entry, ")
     key = cache_key(tiny_knowledge_dir)
     assert lines[1].split()[0] == key[:16] and "3 papers" in lines[1]
     assert lines[1].endswith(f"<- {tiny_knowledge_dir}")
