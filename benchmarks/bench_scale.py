@@ -10,13 +10,19 @@ The folders are generated once by ``benchmarks/corpus.py`` under ``benchmarks/re
 git) and loaded through the normal path. Each measurement runs in a fresh process:
 
 - ``validate``: ``python -m bot validate`` (wall and CPU seconds);
-- cold start: ``python -m bot ask`` of one question, and ``bm25s_cli.py`` of the same shape;
-- a worker that loads and indexes (``load_knowledge``, ``Engine.build``), answers the questions of
+- cold start without the engine cache: ``python -m bot ask --no-cache`` of one question;
+- a build worker: loads and indexes (``load_knowledge``, ``Engine.build``) and writes the engine
+  cache's entry (``bot.core.cache``), which leaves the cache warm;
+- cold start with the warm cache: ``python -m bot ask`` of the same question, and
+  ``bm25s_cli.py`` of the same shape;
+- a serving worker that reads the engine from the cache, answers the questions of
   ``questions()`` (twice each after a warm-up; whole ``Engine.ask`` calls), then drives the real
   discord.py client against the fake Discord of ``tests/e2e`` while a sampler measures how late the
   event loop's ticks come: 10 concurrent /ask, typing titles into /paper's autocomplete, /papers
   with filters, /about, and a /reload (with autocomplete typed during it);
 - a bm25s worker: reading, indexing, the same questions.
+
+The engine cache lives in ``benchmarks/results/engine-cache`` (``BOT_CACHE_DIR``) for the run.
 
 Peak RSS is the process's maxrss. Prints markdown tables; ``--json FILE`` also saves the figures.
 """
@@ -44,8 +50,10 @@ if str(ROOT) not in sys.path:  # run as a script from anywhere; tests/ holds the
     sys.path.insert(0, str(ROOT))
 
 from benchmarks.corpus import ensure_corpus  # noqa: E402
+from bot.core.cache import EngineCache  # noqa: E402
 
 RESULTS = ROOT / "benchmarks" / "results"
+CACHE_DIR = RESULTS / "engine-cache"
 SIZES = (1_000, 10_000, 100_000)
 COLD_QUESTION = "What is BART?"
 REPEATS = 2  # timed passes over the questions, after one warm-up pass
@@ -143,6 +151,17 @@ def current_rss_mb() -> float:
     return float("nan")
 
 
+def rss_kinds_mb() -> dict[str, float]:
+    """This process's resident memory by kind: anonymous (its own) and file-backed (pages of
+    mapped files, the engine cache's arrays among them: shared, and given back under pressure)."""
+    kinds = {}
+    for line in Path("/proc/self/status").read_text().splitlines():
+        if line.startswith(("RssAnon:", "RssFile:")):
+            name, value = line.split(":")
+            kinds[name] = int(value.split()[0]) / 1024
+    return kinds
+
+
 def percentile(values: Sequence[float], share: float) -> float:
     ordered = sorted(values)
     return ordered[min(len(ordered) - 1, round(share * (len(ordered) - 1)))]
@@ -229,7 +248,7 @@ async def _scenarios(
     from tests.e2e.conftest import GUILD
     from tests.e2e.fake_discord import ALL_PERMISSIONS, APP_ID, command_data, interaction_create
 
-    config = Config(knowledge_dir=knowledge_dir, cooldown_seconds=0)
+    config = Config(knowledge_dir=knowledge_dir, cooldown_seconds=0, cache_dir=CACHE_DIR)
     bot = QABot(config=config, engine=engines.pop(), sync_on_start=False)
     await bot.login("fake-token")
     bot._connection._add_guild_from_data(GUILD)  # type: ignore[arg-type]
@@ -345,13 +364,12 @@ async def _scenarios(
 # --- workers -------------------------------------------------------------------------------------
 
 
-def worker_ours(knowledge_dir: Path, out: Path) -> None:
-    """Load, index, answer and drive the bot in this process; write the figures to ``out``."""
+def worker_build(knowledge_dir: Path, out: Path) -> None:
+    """Load, index and cache the engine in this process; write the figures to ``out``."""
+    from bot.core.cache import EngineCache, cache_key
     from bot.core.engine import Engine
     from bot.core.knowledge import load_knowledge
-    from bot.reloader import freeze_engine
 
-    asked = questions(knowledge_dir)
     gc.collect()
     start, cpu = time.perf_counter(), time.process_time()
     kb = load_knowledge(knowledge_dir)
@@ -359,19 +377,51 @@ def worker_ours(knowledge_dir: Path, out: Path) -> None:
     start, cpu = time.perf_counter(), time.process_time()
     engine = Engine.build(kb)
     build = {"wall_s": time.perf_counter() - start, "cpu_s": time.process_time() - cpu}
-    del kb
+    start, cpu = time.perf_counter(), time.process_time()
+    cache = EngineCache(CACHE_DIR)
+    entry = cache.save(engine, cache_key(knowledge_dir))
+    if entry is None:
+        raise RuntimeError(f"could not write the engine cache in {CACHE_DIR}")
+    save = {"wall_s": time.perf_counter() - start, "cpu_s": time.process_time() - cpu}
+    size_mb = sum(f.stat().st_size for f in entry.iterdir()) / 1e6
+    figures = {
+        "load": load,
+        "build": build,
+        "save": save,
+        "cache_mb": size_mb,
+        "rss_peak_mb": peak_rss_mb(),
+    }
+    out.write_text(json.dumps(figures, indent=2), encoding="utf-8")
+
+
+def worker_ours(knowledge_dir: Path, out: Path) -> None:
+    """Read the engine from the cache, answer and drive the bot in this process; write the
+    figures to ``out``."""
+    from bot.core.cache import EngineCache, cache_key
+    from bot.reloader import freeze_engine
+
+    asked = questions(knowledge_dir)
     gc.collect()
-    rss_built = current_rss_mb()
+    start, cpu = time.perf_counter(), time.process_time()
+    engine = EngineCache(CACHE_DIR).load(cache_key(knowledge_dir))
+    if engine is None:
+        raise RuntimeError(f"no engine in the cache {CACHE_DIR} for {knowledge_dir}")
+    cached = {"wall_s": time.perf_counter() - start, "cpu_s": time.process_time() - cpu}
+    gc.collect()
+    rss_loaded = current_rss_mb()
     freeze_engine()  # as `python -m bot run` does before connecting
     answers = timed_questions(engine.ask, asked)
     declined = sum(engine.ask(q).declined for q in asked)
+    rss_answered = current_rss_mb()
+    rss_kinds = rss_kinds_mb()
     engines = [engine]
     del engine
     serving = asyncio.run(discord_scenarios(knowledge_dir, engines, asked))
     figures = {
-        "load": load,
-        "build": build,
-        "rss_built_mb": rss_built,
+        "cache_load": cached,
+        "rss_loaded_mb": rss_loaded,
+        "rss_answered_mb": rss_answered,
+        "rss_answered_kinds_mb": rss_kinds,
         "answers": {**answers, "declined": declined},
         "discord": serving,
         "rss_peak_mb": peak_rss_mb(),
@@ -425,23 +475,31 @@ def measure(size: int, *, cold_runs: int) -> dict[str, Any]:
     python = sys.executable
     validate = best_of(cold_runs, [python, "-m", "bot", "validate", "--knowledge", str(folder)])
     print(f"[{size}] validate {validate['wall_s']:.1f} s", flush=True)
-    cold = best_of(
-        cold_runs, [python, "-m", "bot", "ask", "--knowledge", str(folder), COLD_QUESTION]
-    )
+    ask = [python, "-m", "bot", "ask", "--knowledge", str(folder), COLD_QUESTION]
+    uncached = best_of(cold_runs, [*ask, "--no-cache"])
+    print(f"[{size}] cold ask without the cache {uncached['wall_s']:.1f} s", flush=True)
+    EngineCache(CACHE_DIR).clear()
+    build = worker("build", folder)
+    print(f"[{size}] built and cached in {build['process']['wall_s']:.1f} s", flush=True)
+    cold = best_of(3, ask)
     bm25s_cli = str(ROOT / "benchmarks" / "bm25s_cli.py")
     cold_bm25s = best_of(cold_runs, [python, bm25s_cli, "--knowledge", str(folder), COLD_QUESTION])
     print(
-        f"[{size}] cold ask {cold['wall_s']:.1f} s, bm25s {cold_bm25s['wall_s']:.1f} s", flush=True
+        f"[{size}] cold ask with a warm cache {cold['wall_s']:.1f} s, "
+        f"bm25s {cold_bm25s['wall_s']:.1f} s",
+        flush=True,
     )
     ours = worker("ours", folder)
-    print(f"[{size}] worker done", flush=True)
+    print(f"[{size}] serving worker done", flush=True)
     bm25s = worker("bm25s", folder)
     return {
         "papers": size,
         "yaml_mb": size_mb,
         "validate": validate,
+        "uncached": uncached,
         "cold": cold,
         "cold_bm25s": cold_bm25s,
+        "build": build,
         "ours": ours,
         "bm25s": bm25s,
     }
@@ -450,22 +508,24 @@ def measure(size: int, *, cold_runs: int) -> dict[str, Any]:
 def tables(rows: Sequence[dict[str, Any]]) -> str:
     """The figures as two markdown tables."""
     out = [
-        "| papers (YAML MB) | validate: wall (CPU) | cold `ask`, wall (CPU): ours / bm25s | "
-        "peak RSS: ours / bm25s | load + index build (CPU): ours / bm25s | "
-        "answer p50 / p99: ours | bm25s | declined |",
-        "|---|---|---|---|---|---|---|---|",
+        "| papers (YAML MB) | validate: wall (CPU) | cold `ask`, wall (CPU): warm cache / "
+        "no cache / bm25s | build + cache it (CPU): ours / bm25s | read from the cache "
+        "(cache MB) | RSS serving: ours / bm25s | answer p50 / p99: ours | bm25s | declined |",
+        "|---|---|---|---|---|---|---|---|---|",
     ]
     for r in rows:
-        ours, bm = r["ours"], r["bm25s"]
+        ours, bm, build = r["ours"], r["bm25s"], r["build"]
         a, b = ours["answers"], bm["answers"]
         out.append(
             f"| {r['papers'] // 1000}k ({r['yaml_mb']:.0f}) "
             f"| {r['validate']['wall_s']:.1f} s ({r['validate']['cpu_s']:.1f} s) "
             f"| {r['cold']['wall_s']:.1f} ({r['cold']['cpu_s']:.1f}) / "
+            f"{r['uncached']['wall_s']:.1f} ({r['uncached']['cpu_s']:.1f}) / "
             f"{r['cold_bm25s']['wall_s']:.1f} ({r['cold_bm25s']['cpu_s']:.1f}) s "
+            f"| {build['load']['cpu_s']:.1f} + {build['build']['cpu_s']:.1f} + "
+            f"{build['save']['cpu_s']:.1f} / {bm['load_s']:.1f} + {bm['build_s']:.1f} s "
+            f"| {ours['cache_load']['wall_s']:.1f} s ({build['cache_mb']:.0f}) "
             f"| {ours['discord']['reload']['rss_before_mb']:.0f} / {bm['rss_peak_mb']:.0f} MB "
-            f"| {ours['load']['cpu_s']:.1f} + {ours['build']['cpu_s']:.1f} / "
-            f"{bm['load_s']:.1f} + {bm['build_s']:.1f} s "
             f"| {a['p50_ms']:.1f} / {a['p99_ms']:.1f} ms "
             f"| {b['p50_ms']:.2f} / {b['p99_ms']:.2f} ms "
             f"| {a['declined']}/{a['questions']} |"
@@ -512,9 +572,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         # them (where allowed), the lag measured is the bot's own. The processes started here
         # inherit it. The idle row shows what noise is left.
         os.nice(PRIORITY_BOOST)
+    os.environ["BOT_CACHE_DIR"] = str(CACHE_DIR)  # the processes started here use it too
     if args.worker:
         kind, folder, out = args.worker
-        (worker_ours if kind == "ours" else worker_bm25s)(Path(folder), Path(out))
+        workers = {"build": worker_build, "ours": worker_ours, "bm25s": worker_bm25s}
+        workers[kind](Path(folder), Path(out))
         return 0
     if args.tables:
         print(tables(json.loads(args.tables.read_text(encoding="utf-8"))))

@@ -75,10 +75,12 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("question", help="the question, or '-' to read one question per stdin line")
     p.add_argument("--json", action="store_true", help="print JSON instead of text")
     _add_knowledge_option(p)
+    _add_cache_options(p)
     p.set_defaults(handler=_cmd_ask)
 
     p = sub.add_parser("chat", help="ask questions in an interactive loop")
     _add_knowledge_option(p)
+    _add_cache_options(p)
     p.set_defaults(handler=_cmd_chat)
 
     p = sub.add_parser(
@@ -134,10 +136,12 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("run", help="run the Discord bot (token from DISCORD_TOKEN)")
     _add_config_option(p)
     _add_health_option(p)
+    _add_cache_options(p)
     p.set_defaults(handler=_cmd_run)
 
     p = sub.add_parser("sync", help="upload the slash commands to Discord, then exit")
     _add_config_option(p)
+    _add_cache_options(p)
     p.add_argument(
         "--guild",
         metavar="ID",
@@ -211,6 +215,19 @@ def build_parser() -> argparse.ArgumentParser:
         help=f"older than this is unhealthy (default: {HEALTH_MAX_AGE:g})",
     )
     p.set_defaults(handler=_cmd_health)
+    # --- the engine cache (issue 13) ---
+    p = sub.add_parser("cache", help="show or empty the on-disk cache of built engines")
+    p.add_argument("action", choices=("info", "clear"), help="info: list entries; clear: delete")
+    p.add_argument(
+        "--cache-dir",
+        metavar="DIR",
+        type=Path,
+        default=None,
+        help="the cache folder (default: cache_dir of the config, else the default folder)",
+    )
+    _add_knowledge_option(p)
+    _add_config_option(p)
+    p.set_defaults(handler=_cmd_cache)
     return parser
 
 
@@ -301,7 +318,7 @@ def _cmd_ask(args: argparse.Namespace) -> int:
     question = _text_argument(args.question)
     if question != "-" and not question.strip():
         raise BotError("the question is empty; pass a question or '-' to read stdin")
-    engine = load_engine(args.knowledge)
+    engine = load_engine(args.knowledge, cache_dir=_engine_cache_dir(args))
     if question != "-":
         answer = engine.ask(question)
         print(
@@ -396,7 +413,7 @@ def _cmd_chat(args: argparse.Namespace) -> int:
     from bot.core.conversation import MAX_TURNS
     from bot.core.engine import load_engine, turn_of
 
-    engine = load_engine(args.knowledge)
+    engine = load_engine(args.knowledge, cache_dir=_engine_cache_dir(args))
     name = engine.kb.profile.name
     print(
         f"Ask about {name}'s papers, posts and profile. Follow-ups refer to the last answers; "
@@ -569,7 +586,9 @@ def _bot_inputs(args: argparse.Namespace) -> tuple[str, Config, Engine, str]:
     if problem is not None:
         raise BotError(problem)
     config, note = _read_config(args)
-    return token, config, load_engine(config.knowledge_dir), note
+    config = _with_cache_options(args, config)
+    cache_dir = _engine_cache_dir(args, config)
+    return token, config, load_engine(config.knowledge_dir, cache_dir=cache_dir), note
 
 
 def _read_config(args: argparse.Namespace) -> tuple[Config, str]:
@@ -981,3 +1000,75 @@ def _cmd_forget(args: argparse.Namespace) -> int:
         f"and {votes} vote{'s' if votes != 1 else ''} from {path}"
     )
     return 0
+
+
+# --- the engine cache (issue 13) -------------------------------------------------------------
+
+
+def _add_cache_options(parser: argparse.ArgumentParser) -> None:
+    group = parser.add_mutually_exclusive_group()
+    group.add_argument(
+        "--cache-dir",
+        metavar="DIR",
+        type=Path,
+        default=None,
+        help="engine cache folder (default: $BOT_CACHE_DIR, else ~/.cache/mikelewis-bot/engines)",
+    )
+    group.add_argument(
+        "--no-cache",
+        action="store_true",
+        help="build the engine without reading or writing a cache",
+    )
+
+
+def _with_cache_options(args: argparse.Namespace, config: Config) -> Config:
+    """``config`` with --cache-dir / --no-cache applied (the bot's reloads use them too)."""
+    import dataclasses
+
+    if getattr(args, "no_cache", False):
+        return dataclasses.replace(config, engine_cache=False)
+    if getattr(args, "cache_dir", None) is not None:
+        return dataclasses.replace(config, engine_cache=True, cache_dir=args.cache_dir)
+    return config
+
+
+def _engine_cache_dir(args: argparse.Namespace, config: Config | None = None) -> Path | None:
+    """The engine cache folder for this command, or None when caching is off."""
+    from bot.core.cache import resolve_cache_dir
+
+    if config is not None:
+        return resolve_cache_dir(config.cache_dir, enabled=config.engine_cache)
+    return resolve_cache_dir(args.cache_dir, enabled=not args.no_cache)
+
+
+def _cmd_cache(args: argparse.Namespace) -> int:
+    from bot.core.cache import EngineCache, cache_key, resolve_cache_dir
+
+    root = args.cache_dir
+    if root is None:
+        config = _read_config(args)[0]
+        root = resolve_cache_dir(config.cache_dir)
+    cache = EngineCache(root)
+    if args.action == "clear":
+        count, size = cache.clear()
+        print(f"deleted {count} engine{'s' if count != 1 else ''} ({_mb(size)}) from {root}")
+        return 0
+    try:
+        current = cache_key(args.knowledge)
+    except OSError:
+        current = None
+    entries = cache.entries()
+    count = f"{len(entries)} entr{'y' if len(entries) == 1 else 'ies'}"
+    print(f"engine cache: {root} ({count}, {_mb(sum(e.size for e in entries))})")
+    for entry in entries:
+        import datetime as dt
+
+        used = dt.datetime.fromtimestamp(entry.used).isoformat(sep=" ", timespec="seconds")
+        papers = "?" if entry.papers is None else f"{entry.papers:,}"
+        mark = f"  <- {_shown_dir(args.knowledge)}" if entry.key == current else ""
+        print(f"  {entry.key[:16]}  {papers:>9} papers  {_mb(entry.size):>9}  used {used}{mark}")
+    return 0
+
+
+def _mb(size: int) -> str:
+    return f"{size / 1e6:.1f} MB"

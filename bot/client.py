@@ -21,6 +21,7 @@ from discord import app_commands
 from discord.ext import commands
 
 from bot.config import Config
+from bot.core.cache import resolve_cache_dir
 from bot.core.diff import KnowledgeDiff, diff_knowledge
 from bot.core.engine import Engine
 from bot.core.knowledge import KnowledgeSummary, summarize
@@ -235,7 +236,10 @@ class QABot(commands.Bot):
         async with self._reload_lock:
             old = self.engine
             try:
-                new = await build_engine(self.config.knowledge_dir)
+                cache_dir = resolve_cache_dir(
+                    self.config.cache_dir, enabled=self.config.engine_cache
+                )
+                new = await build_engine(self.config.knowledge_dir, cache_dir=cache_dir)
             except KnowledgeError as exc:
                 return ReloadOutcome(summary=None, diff=None, problems=tuple(exc.problems))
             self.engine = new  # questions in flight keep their old snapshot

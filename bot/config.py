@@ -50,6 +50,8 @@ _KEYS = (
     "answer_replies",
     "shard_count",
     "shard_ids",
+    "engine_cache",
+    "cache_dir",
 )
 
 
@@ -80,6 +82,10 @@ class Config:
     answer_replies: bool = True
     shard_count: int | None = None
     shard_ids: tuple[int, ...] | None = None
+    # The on-disk engine cache (bot.core.cache): on by default; cache_dir None is the default
+    # folder ($BOT_CACHE_DIR, else $XDG_CACHE_HOME or ~/.cache, /mikelewis-bot/engines).
+    engine_cache: bool = True
+    cache_dir: Path | None = None
 
     @property
     def needs_message_content(self) -> bool:
@@ -236,6 +242,10 @@ def parse_config(data: Any, *, display_path: str, base_dir: Path) -> Config:
         m, "retention_days", required=False, minimum=1, maximum=MAX_RETENTION_DAYS
     )
     values["shard_count"], values["shard_ids"] = _shards(checker, m)
+    values["engine_cache"] = checker.boolean(m, "engine_cache", required=False)
+    cache_dir = checker.string(m, "cache_dir", required=False)
+    if cache_dir is not None:
+        values["cache_dir"] = base_dir / Path(cache_dir).expanduser()
     if values["answer_every_message"] and not values["channels"]:
         checker.problem(
             m.key_marks["answer_every_message"],

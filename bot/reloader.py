@@ -5,19 +5,20 @@ objects. In a thread of the bot's own process that work competes with the event 
 interpreter lock, and the garbage collector walks all it made while holding the lock: the bot
 froze for 20 s and more. So:
 
-1. a child process (``python -m bot.reloader``) loads, validates and indexes the knowledge, and
-   writes the engine, or the problems found, to a file in a private temporary folder;
-2. the bot reads that file back in a thread, one small pickle at a time (``CHUNK`` items of a
-   big container, ``ARRAY_CHUNK_BYTES`` of a big array), so the interpreter can hand the lock to
-   the event loop in between; the cycle collector waits meanwhile;
+1. a child process (``python -m bot.reloader``) loads, validates and indexes the knowledge and
+   writes the engine as an engine-cache entry (``bot.core.cache``): into the cache folder when
+   the cache is on (where an entry for these very files may already be waiting), else into a
+   private temporary folder; or it writes the problems found;
+2. the bot reads the entry back in a thread: arrays memory-mapped, records a chunk of JSON at a
+   time, so the interpreter hands the lock to the event loop in between; the cycle collector
+   waits meanwhile;
 3. the engine is then frozen out of the cycle collector's reach (``gc.freeze``: an engine is
    immutable and holds no cycles, so collecting over it only costs lock time);
 4. once no answer in flight uses the replaced engine, a background thread frees it a part at a
    time (``retire_engine``).
 
-Only our own child writes that file, in a folder only this user can read, so unpickling it is
-safe. When the engine gets an on-disk cache, step 1 writes the cache and step 2 opens it:
-``build_engine`` stays the one seam.
+Nothing crosses the process boundary as a pickle: the entry is read like any cache entry,
+checked against its manifest.
 """
 
 from __future__ import annotations
@@ -27,9 +28,9 @@ import asyncio
 import contextlib
 import dataclasses
 import gc
+import json
 import logging
 import os
-import pickle
 import shutil
 import sys
 import tempfile
@@ -37,46 +38,53 @@ import threading
 import time
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Any, BinaryIO
+from typing import Any
 
-import numpy as np
-
-from bot.core.engine import Engine, load_engine
-from bot.errors import KnowledgeError
+from bot.core.cache import CacheError, EngineCache, cache_key, read_entry, verify_entry, write_entry
+from bot.core.engine import Engine
+from bot.errors import KnowledgeError, Problem
 
 log = logging.getLogger(__name__)
 
-CHUNK = 2_000  # items of a long container unpickled between two chances for the loop to run
-ARRAY_CHUNK_BYTES = 4_000_000  # bytes of a big numpy array copied back at a time
 CHILD_NICENESS = 10  # how much lower the build's CPU priority is than the bot's
 RETIRE_WAIT_SECONDS = 600.0  # answers in flight on a replaced engine end long before this
+RESULT_FILE = "result.json"
 _FEW = 64  # containers up to this size are freed whole
+_CONTAINERS = (dict, list, tuple, set, frozenset)
 
 
-async def build_engine(knowledge_dir: Path, *, python: str = sys.executable) -> Engine:
+async def build_engine(
+    knowledge_dir: Path, *, cache_dir: Path | None = None, python: str = sys.executable
+) -> Engine:
     """Load, validate and index ``knowledge_dir`` in a child process; raise KnowledgeError.
 
-    The event loop keeps running meanwhile, and the returned engine is frozen (see above).
-    ``python`` runs the child (tests give a failing one).
+    With ``cache_dir`` the child uses and fills that engine cache. The event loop keeps running
+    meanwhile, and the returned engine is frozen (see above). ``python`` runs the child (tests
+    give a failing one).
     """
     folder = Path(tempfile.mkdtemp(prefix="bot-reload-"))  # mode 0700: only this user
     try:
-        out = folder / "engine.pickle"
+        command = [python, "-m", "bot.reloader", str(knowledge_dir), str(folder)]
+        if cache_dir is not None:
+            command += ["--cache-dir", str(cache_dir)]
         child = await asyncio.create_subprocess_exec(
-            python,
-            "-m",
-            "bot.reloader",
-            str(knowledge_dir),
-            str(out),
+            *command,
             stdin=asyncio.subprocess.DEVNULL,
             stdout=asyncio.subprocess.DEVNULL,
             stderr=asyncio.subprocess.PIPE,
         )
         _, stderr = await child.communicate()
-        if child.returncode != 0 or not out.exists():
+        result_file = folder / RESULT_FILE
+        if child.returncode != 0 or not result_file.exists():
             detail = stderr.decode(errors="replace").strip().splitlines()[-1:] or ["no output"]
             raise RuntimeError(f"the reload process failed ({child.returncode}): {detail[0]}")
-        return await asyncio.to_thread(_read_engine, out)
+        result = json.loads(result_file.read_text(encoding="utf-8"))
+        if result.get("status") == "problems":
+            raise KnowledgeError([Problem(**p) for p in result["problems"]])
+        entry = Path(result["path"])
+        # An entry in the private folder is deleted below: read its arrays, don't map them.
+        private = entry.parent == folder
+        return await asyncio.to_thread(_read_engine, entry, result["key"], use_mmap=not private)
     finally:
         shutil.rmtree(folder, ignore_errors=True)
 
@@ -151,19 +159,18 @@ def _worth_taking_apart(obj: Any) -> bool:
     )
 
 
-def _read_engine(path: Path) -> Engine:
+def _read_engine(entry: Path, key: str, *, use_mmap: bool) -> Engine:
     gc.collect()  # now, while it walks only what is new since the last engine was frozen
     was_enabled = gc.isenabled()
     gc.disable()  # collections while millions of objects are born would walk them all
     try:
-        with path.open("rb") as handle:
-            reader = pickle.Unpickler(handle)
-            status, payload = reader.load()
-            if status == "problems":
-                raise KnowledgeError(payload)
-            engine = _Reader(reader).value()
-        if not isinstance(engine, Engine):
-            raise TypeError(f"the reload process wrote a {type(engine).__name__}, not an Engine")
+        try:
+            engine = read_entry(entry, key, use_mmap=use_mmap)
+        except CacheError as exc:
+            raise RuntimeError(f"the reload's engine could not be read back: {exc}") from exc
+        if use_mmap:
+            with contextlib.suppress(OSError):
+                os.utime(entry)  # most recently used: pruned last
         # Before the collector runs again: its next collection would walk the whole new engine,
         # every object of it still young (0.1 s with the interpreter lock held at 100k papers).
         freeze_engine(collect=False)
@@ -176,163 +183,56 @@ def _read_engine(path: Path) -> Engine:
 # --- the child process ---------------------------------------------------------------------------
 
 
-def write_engine(knowledge_dir: Path, out: BinaryIO) -> None:
-    """Build the engine and write it (or the problems found) to ``out``, in small pieces."""
-    writer = pickle.Pickler(out, protocol=pickle.HIGHEST_PROTOCOL)
+def write_engine(knowledge_dir: Path, folder: Path, *, cache_dir: Path | None = None) -> None:
+    """Build the engine (or find it in the cache) and write where it is, or the problems found,
+    to ``folder/result.json``."""
+    from bot.core.knowledge import load_knowledge
+
+    cache = EngineCache(cache_dir) if cache_dir is not None else None
     try:
-        engine = load_engine(knowledge_dir)
-    except KnowledgeError as exc:
-        writer.dump(("problems", list(exc.problems)))
-        return
-    writer.dump(("engine", None))
-    _Writer(writer).value(engine)
-
-
-# The stream: one pickle per piece, all through one Pickler, so its memo keeps objects that are
-# reached twice (a paper in two tuples) one object on the other side too. A dataclass or a
-# container worth cutting is written as a header and then its parts; anything else whole.
-_OBJECT, _CONTAINER, _CHUNKS, _SEEN, _WHOLE, _ARRAY = _TAGS = range(6)
-_CONTAINERS = {dict: "dict", list: "list", tuple: "tuple", set: "set", frozenset: "frozenset"}
-_BUILDERS: dict[str, Any] = {"list": list, "tuple": tuple, "set": set, "frozenset": frozenset}
-
-
-class _Writer:
-    """Write a value as a stream of pieces that each unpickle in a short time."""
-
-    def __init__(self, pickler: pickle.Pickler) -> None:
-        self.pickler = pickler
-        self.seen: dict[int, int] = {}  # id of a value cut into parts -> its number
-        self.big: dict[int, bool] = {}
-        self.keep: list[Any] = []  # keeps ids valid while writing
-
-    def value(self, obj: Any) -> None:
-        if not self._big(obj):
-            self.pickler.dump((_WHOLE, obj))
-            return
-        if id(obj) in self.seen:
-            self.pickler.dump((_SEEN, self.seen[id(obj)]))
-            return
-        self.seen[id(obj)] = len(self.seen)
-        self.keep.append(obj)
-        if type(obj) is np.ndarray:  # big: copied back a slice of bytes at a time
-            data = memoryview(np.ascontiguousarray(obj)).cast("B")
-            self.pickler.dump((_ARRAY, obj.dtype.str, obj.shape))
-            for start in range(0, len(data), ARRAY_CHUNK_BYTES):
-                self.pickler.dump(bytes(data[start : start + ARRAY_CHUNK_BYTES]))
-            return
-        kind = _CONTAINERS.get(type(obj))
-        if kind is None:  # a dataclass
-            names = [f.name for f in dataclasses.fields(obj)]
-            self.pickler.dump((_OBJECT, type(obj), names))
-            for name in names:
-                self.value(getattr(obj, name))
-            return
-        items = list(obj.values()) if kind == "dict" else list(obj)
-        keys = list(obj) if kind == "dict" else []
-        if not any(self._big(v) for v in items):
-            # Big but flat: slices of CHUNK items, each pickled whole; a dict's as a slice of its
-            # keys and one of its values (pairs would be a million more objects in the memos).
-            self.pickler.dump((_CHUNKS, kind, len(items)))
-            for start in range(0, len(items), CHUNK):
-                end = start + CHUNK
-                self.pickler.dump((keys[start:end], items[start:end]) if keys else items[start:end])
-            return
-        self.pickler.dump((_CONTAINER, kind, len(items)))
-        for key, item in zip(keys or items, items, strict=True):
-            if kind == "dict":
-                self.value(key)
-            self.value(item)
-
-    def _big(self, obj: Any) -> bool:
-        """Whether ``obj`` is worth cutting: a long container, or one holding something that is."""
-        known = self.big.get(id(obj))
-        if known is not None:
-            return known
-        kind = type(obj)
-        if kind is np.ndarray:
-            big = obj.nbytes > ARRAY_CHUNK_BYTES and not obj.dtype.hasobject
-        elif kind in _CONTAINERS:
-            values = obj.values() if kind is dict else obj
-            big = len(obj) > CHUNK or any(self._big(v) for v in values)
-        elif dataclasses.is_dataclass(obj) and not isinstance(obj, type):
-            big = any(self._big(getattr(obj, f.name)) for f in dataclasses.fields(obj))
+        key = cache_key(knowledge_dir)
+    except OSError:
+        key = None  # the loader says what is wrong
+    result: dict[str, Any]
+    if cache is not None and key is not None and _usable(cache.path(key), key):
+        result = {"status": "engine", "path": str(cache.path(key)), "key": key}
+    else:
+        try:
+            engine = Engine.build(load_knowledge(knowledge_dir))
+        except KnowledgeError as exc:
+            problems = [dataclasses.asdict(p) for p in exc.problems]
+            result = {"status": "problems", "problems": problems}
         else:
-            big = False
-        self.big[id(obj)] = big
-        self.keep.append(obj)
-        return big
+            key = key or "0" * 64
+            path = cache.save(engine, key) if cache is not None else None
+            if path is None:
+                path = folder / "engine"
+                write_entry(engine, path, key)
+            result = {"status": "engine", "path": str(path), "key": key}
+    (folder / RESULT_FILE).write_text(json.dumps(result), encoding="utf-8")
 
 
-class _Reader:
-    """Rebuild what ``_Writer`` wrote, one piece per unpickling call."""
-
-    def __init__(self, unpickler: pickle.Unpickler) -> None:
-        self.unpickler = unpickler
-        self.seen: list[Any] = []
-
-    def value(self) -> Any:
-        header = self.unpickler.load()
-        if not isinstance(header, tuple) or not header or header[0] not in _TAGS:
-            raise ValueError("the reload file does not hold an engine")
-        tag = header[0]
-        if tag == _WHOLE:
-            return header[1]
-        if tag == _SEEN:
-            return self.seen[header[1]]
-        slot = len(self.seen)
-        self.seen.append(None)
-        if tag == _ARRAY:
-            _, dtype, shape = header
-            array = np.empty(shape, dtype=np.dtype(dtype))
-            data = array.reshape(-1).view(np.uint8)
-            done = 0
-            while done < data.size:
-                piece = self.unpickler.load()
-                data[done : done + len(piece)] = np.frombuffer(piece, dtype=np.uint8)
-                done += len(piece)
-            self.seen[slot] = array
-            return array
-        if tag == _OBJECT:
-            _, cls, names = header
-            obj = cls.__new__(cls)
-            self.seen[slot] = obj
-            for name in names:
-                object.__setattr__(obj, name, self.value())  # frozen dataclasses too
-            return obj
-        _, kind, count = header
-        result: Any
-        if kind == "dict":
-            result = {}
-            if tag == _CHUNKS:
-                while len(result) < count:
-                    keys, values = self.unpickler.load()
-                    result.update(zip(keys, values, strict=True))
-            else:
-                for _ in range(count):
-                    key = self.value()
-                    result[key] = self.value()
-        else:
-            items: list[Any] = []
-            if tag == _CHUNKS:
-                while len(items) < count:
-                    items += self.unpickler.load()
-            else:
-                items = [self.value() for _ in range(count)]
-            result = _BUILDERS[kind](items)
-        self.seen[slot] = result
-        return result
+def _usable(entry: Path, key: str) -> bool:
+    if not entry.is_dir():
+        return False
+    try:
+        verify_entry(entry, key)
+    except CacheError as exc:
+        log.warning("engine cache entry %s ignored, rebuilding: %s", entry, exc)
+        return False
+    return True
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    """The child: ``python -m bot.reloader KNOWLEDGE_DIR OUT_FILE``."""
+    """The child: ``python -m bot.reloader KNOWLEDGE_DIR FOLDER [--cache-dir DIR]``."""
     parser = argparse.ArgumentParser(description="build an engine for /reload")
     parser.add_argument("knowledge_dir", type=Path)
-    parser.add_argument("out", type=Path)
+    parser.add_argument("folder", type=Path)
+    parser.add_argument("--cache-dir", type=Path, default=None)
     args = parser.parse_args(argv)
     with contextlib.suppress(OSError):
         os.nice(CHILD_NICENESS)  # background work: the bot serving questions comes first
-    with args.out.open("wb") as out:
-        write_engine(args.knowledge_dir, out)
+    write_engine(args.knowledge_dir, args.folder, cache_dir=args.cache_dir)
     return 0
 
 

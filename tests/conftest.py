@@ -87,6 +87,16 @@ posts:
 """
 
 
+@pytest.fixture(autouse=True)
+def _engine_cache_dir(
+    tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Engines the CLI or the bot cache go to one folder of this test session, never to the
+    user's own cache."""
+    monkeypatch.setenv("BOT_CACHE_DIR", str(tmp_path_factory.getbasetemp() / "engine-cache"))
+    monkeypatch.delenv("XDG_CACHE_HOME", raising=False)
+
+
 @pytest.fixture
 def knowledge_dir() -> Path:
     """The shipped knowledge directory (read-only: copy it before changing anything)."""

@@ -1,10 +1,9 @@
-"""The /reload build: a child process writes the engine, the bot reads it back piece by piece."""
+"""The /reload build: a child process writes the engine as a cache entry, the bot reads it back."""
 
 from __future__ import annotations
 
 import gc
-import io
-import pickle
+import json
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -12,8 +11,10 @@ import numpy as np
 import pytest
 
 from bot import reloader
-from bot.core.engine import Engine, load_engine
+from bot.core.cache import EngineCache, cache_key
+from bot.core.engine import load_engine
 from bot.errors import KnowledgeError
+from tests.core.test_cache import mapped
 
 
 @pytest.fixture(autouse=True)
@@ -23,29 +24,17 @@ def _unfreeze() -> Iterator[None]:
     gc.unfreeze()
 
 
-def _roundtrip(knowledge: Path, tmp_path: Path) -> Engine:
-    out = tmp_path / "engine.pickle"
-    with out.open("wb") as handle:
-        reloader.write_engine(knowledge, handle)
-    return reloader._read_engine(out)
+def _result(folder: Path) -> dict:
+    return json.loads((folder / reloader.RESULT_FILE).read_text(encoding="utf-8"))
 
 
-def test_engine_survives_the_trip_in_pieces(
-    knowledge_dir: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    """Cut into pieces of 7 items (arrays of 1000 bytes), the engine comes back whole: same
-    answers, records and arrays, one object per record (shared references stay shared)."""
-    monkeypatch.setattr(reloader, "CHUNK", 7)
-    monkeypatch.setattr(reloader, "ARRAY_CHUNK_BYTES", 1000)
-    loaded: list[object] = []
-
-    class Counting(pickle.Unpickler):
-        def load(self) -> object:
-            loaded.append(super().load())
-            return loaded[-1]
-
-    monkeypatch.setattr(reloader.pickle, "Unpickler", Counting)
-    engine = _roundtrip(knowledge_dir, tmp_path)
+def test_engine_survives_the_trip(knowledge_dir: Path, tmp_path: Path) -> None:
+    """Written by the child's code and read back, the engine is whole: same answers, records
+    and arrays, one object per record (shared references stay shared), frozen."""
+    reloader.write_engine(knowledge_dir, tmp_path)
+    result = _result(tmp_path)
+    assert result["status"] == "engine" and Path(result["path"]) == tmp_path / "engine"
+    engine = reloader._read_engine(Path(result["path"]), result["key"], use_mmap=False)
     local = load_engine(knowledge_dir)
     assert engine.kb == local.kb
     question = "What is BART?"
@@ -55,22 +44,26 @@ def test_engine_survives_the_trip_in_pieces(
     ]
     first = engine.kb.papers_newest_first()[0]
     assert engine.kb.paper(first.id) is first and engine.catalog.papers[0] is first
-    chunks = [len(piece) for piece in loaded if isinstance(piece, list)]
-    assert len(loaded) > 100 and max(chunks) == 7
-    assert max(len(piece) for piece in loaded if isinstance(piece, bytes)) == 1000
     assert np.array_equal(engine.catalog.keys, local.catalog.keys)
     assert np.array_equal(engine.catalog.word_names, local.catalog.word_names)
     assert gc.get_freeze_count() > 0  # read back, the engine is out of the collector's reach
 
 
 def test_problems_cross_the_process_boundary(tiny_knowledge_dir: Path, tmp_path: Path) -> None:
-    """Bad knowledge comes back as the same KnowledgeError, every problem located."""
+    """Bad knowledge comes back as its problems, every one located."""
     (tiny_knowledge_dir / "posts.yaml").unlink()
-    with pytest.raises(KnowledgeError) as excinfo:
-        _roundtrip(tiny_knowledge_dir, tmp_path)
-    assert [str(p) for p in excinfo.value.problems] == [
-        f"{tiny_knowledge_dir}/posts.yaml: file not found"
-    ]
+    reloader.write_engine(tiny_knowledge_dir, tmp_path)
+    assert _result(tmp_path) == {
+        "status": "problems",
+        "problems": [
+            {
+                "path": f"{tiny_knowledge_dir}/posts.yaml",
+                "line": None,
+                "col": None,
+                "message": "file not found",
+            }
+        ],
+    }
 
 
 async def test_build_engine_in_a_child_process(tiny_knowledge_dir: Path) -> None:
@@ -86,25 +79,37 @@ async def test_build_engine_in_a_child_process(tiny_knowledge_dir: Path) -> None
     ]
 
 
+async def test_the_child_fills_and_uses_the_cache(tiny_knowledge_dir: Path, tmp_path: Path) -> None:
+    """With a cache folder the child writes its entry there, and a second reload of the same
+    files builds nothing: the child finds the entry, the bot maps it."""
+    cache_dir = tmp_path / "cache"
+    engine = await reloader.build_engine(tiny_knowledge_dir, cache_dir=cache_dir)
+    key = cache_key(tiny_knowledge_dir)
+    entry = EngineCache(cache_dir).path(key)
+    written = (entry / "manifest.json").stat().st_mtime_ns
+    again = await reloader.build_engine(tiny_knowledge_dir, cache_dir=cache_dir)
+    assert (entry / "manifest.json").stat().st_mtime_ns == written
+    question = "What is kNN-LM?"
+    assert again.ask(question) == engine.ask(question)
+    assert mapped(again.retriever.lexical.index.postings)
+
+
 async def test_build_engine_reports_a_crashed_child(tmp_path: Path) -> None:
     """A child that fails without writing anything is an error, not a silent success."""
     with pytest.raises(RuntimeError, match="the reload process failed"):
         await reloader.build_engine(tmp_path / "out-of-the-way", python="/bin/false")
 
 
-@pytest.mark.parametrize(
-    ("piece", "error"),
-    [((4, {"not": "an engine"}), "not an Engine"), ({"no": "header"}, "does not hold an engine")],
-)
-def test_a_foreign_object_is_refused(piece: object, error: str, tmp_path: Path) -> None:
-    """Whatever the file holds besides an engine is refused."""
-    out = tmp_path / "engine.pickle"
-    buffer = io.BytesIO()
-    pickle.dump(("engine", None), buffer)
-    pickle.dump(piece, buffer)
-    out.write_bytes(buffer.getvalue())
-    with pytest.raises((TypeError, ValueError), match=error):
-        reloader._read_engine(out)
+def test_an_entry_that_is_not_one_is_refused(tiny_knowledge_dir: Path, tmp_path: Path) -> None:
+    """Whatever the folder holds besides a whole entry for the key is refused, never read."""
+    reloader.write_engine(tiny_knowledge_dir, tmp_path)
+    result = _result(tmp_path)
+    entry = Path(result["path"])
+    with pytest.raises(RuntimeError, match="key differs"):
+        reloader._read_engine(entry, "f" * 64, use_mmap=False)
+    (entry / "manifest.json").write_text("{not json", encoding="utf-8")
+    with pytest.raises(RuntimeError, match="no readable manifest"):
+        reloader._read_engine(entry, result["key"], use_mmap=False)
 
 
 def test_a_retired_engine_is_taken_apart_piece_by_piece(

@@ -21,12 +21,14 @@ from __future__ import annotations
 import bisect
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 from rapidfuzz import fuzz, process, utils
 
 from bot.core.models import Paper
 from bot.core.retrieval import alias_key
+from bot.core.state import Lines, Rows, StateError, array_of, pairs, rows_within
 
 # partial_ratio a title or alias needs to be offered while typing: "atention sink" finds
 # "attention sinks" (92) while "weather" or "pizza" find nothing (< 70).
@@ -101,6 +103,64 @@ class Catalog:
             word_starts=word_starts,
             years={y: np.array(r, dtype=np.int32) for y, r in years.items()},
             topics={t: np.array(r, dtype=np.int32) for t, r in topics.items()},
+        )
+
+    def to_state(self) -> dict[str, Any]:
+        """The tables, for the engine cache (the papers are the knowledge base's)."""
+        return {
+            "names": Lines(self.names),
+            "name_ranks": self.name_ranks,
+            "starts": self.starts,
+            "offsets": self.offsets,
+            "keys": self.keys,
+            "aliases": Rows([k, list(v)] for k, v in self.aliases.items()),
+            "words": Lines(self.words),
+            "word_names": self.word_names,
+            "word_starts": self.word_starts,
+            "years": Rows([y, r.tolist()] for y, r in self.years.items()),
+            "topics": Rows([t, r.tolist()] for t, r in self.topics.items()),
+        }
+
+    @classmethod
+    def from_state(cls, state: dict[str, Any], papers_newest_first: Sequence[Paper]) -> Catalog:
+        """The catalog ``to_state`` described, over the same papers."""
+        papers = tuple(papers_newest_first)
+        names, words = tuple(state["names"]), tuple(state["words"])
+        name_ranks = rows_within(array_of(state, "name_ranks", "int32"), len(papers), "name_ranks")
+        starts = rows_within(array_of(state, "starts", "int32"), len(names), "starts")
+        offsets, keys = (
+            array_of(state, "offsets", "int32"),
+            array_of(state, "keys", f"S{KEY_BYTES}"),
+        )
+        word_names = rows_within(array_of(state, "word_names", "int32"), len(names), "word_names")
+        word_starts = array_of(state, "word_starts", "int64")
+        if (
+            name_ranks.size != len(names)
+            or not starts.size == offsets.size == keys.size
+            or word_starts.size != len(words) + 1
+            or int(word_starts[-1]) != word_names.size
+        ):
+            raise StateError("catalog arrays of different lengths")
+
+        def ranks(rows: Sequence[Any]) -> dict[Any, np.ndarray]:
+            table = {k: np.array(v, dtype=np.int32) for k, v in pairs(rows)}
+            for value in table.values():
+                rows_within(value, len(papers), "ranks")
+            return table
+
+        return cls(
+            papers=papers,
+            names=names,
+            name_ranks=name_ranks,
+            starts=starts,
+            offsets=offsets,
+            keys=keys,
+            aliases={k: tuple(v) for k, v in pairs(state["aliases"])},
+            words=words,
+            word_names=word_names,
+            word_starts=word_starts,
+            years={int(y): r for y, r in ranks(state["years"]).items()},
+            topics=ranks(state["topics"]),
         )
 
     # --- /paper: autocomplete and the re-check of the chosen value ------------------------------

@@ -6,6 +6,7 @@ import dataclasses
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from bot.core.answer import Answerer
 from bot.core.catalog import Catalog
@@ -43,6 +44,32 @@ class Engine:
             structured=structured,
             answerer=Answerer(kb, retriever, structured),
             catalog=Catalog.build(kb.papers_newest_first()),
+        )
+
+    def to_state(self) -> dict[str, Any]:
+        """Everything built, for the on-disk cache (``bot.core.cache``; see ``bot.core.state``)."""
+        return {
+            "kb": self.kb.to_state(),
+            "retriever": self.retriever.to_state(),
+            "structured": self.structured.to_state(),
+            "catalog": self.catalog.to_state(),
+        }
+
+    @classmethod
+    def from_state(cls, state: dict[str, Any]) -> Engine:
+        """The engine ``to_state`` described; it answers exactly as the one saved did.
+
+        Raises ``StateError`` (or TypeError, ValueError, KeyError) when the state does not fit.
+        """
+        kb = KnowledgeBase.from_state(state["kb"])
+        retriever = Retriever.from_state(state["retriever"], kb)
+        structured = StructuredMatcher.from_state(state["structured"], kb)
+        return cls(
+            kb=kb,
+            retriever=retriever,
+            structured=structured,
+            answerer=Answerer(kb, retriever, structured),
+            catalog=Catalog.from_state(state["catalog"], kb.papers_newest_first()),
         )
 
     def ask(self, question: str, *, history: Sequence[Turn] = ()) -> Answer:
@@ -156,8 +183,18 @@ def turn_of(answer: Answer) -> Turn:
     return Turn(answer.resolved or answer.question, tuple(c.id for c in answer.citations))
 
 
-def load_engine(knowledge_dir: Path, *, layers: Layers = ALL_LAYERS) -> Engine:
-    """Load, validate and index a knowledge directory; raises KnowledgeError on any problem."""
+def load_engine(
+    knowledge_dir: Path, *, layers: Layers = ALL_LAYERS, cache_dir: Path | None = None
+) -> Engine:
+    """Load, validate and index a knowledge directory; raises KnowledgeError on any problem.
+
+    With ``cache_dir``, an engine cached there for these files and this code is read instead,
+    and a new one is cached (see ``bot.core.cache``); without it, always built.
+    """
+    if cache_dir is not None:
+        from bot.core.cache import load_or_build
+
+        return load_or_build(knowledge_dir, layers=layers, cache_dir=cache_dir)
     from bot.core.knowledge import load_knowledge
 
     return Engine.build(load_knowledge(knowledge_dir), layers=layers)

@@ -13,9 +13,11 @@ from array import array
 from collections import Counter
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from typing import NamedTuple
+from typing import Any, NamedTuple
 
 import numpy as np
+
+from bot.core.state import Lines, StateError, array_of, rows_within
 
 
 class Hit(NamedTuple):
@@ -133,6 +135,52 @@ class BM25Index:
             postings=np.ascontiguousarray(postings),
             scores=scores,
             k1=k1,
+            masks=masks,
+        )
+
+    def to_state(self) -> dict[str, Any]:
+        """The arrays and the vocabulary (terms in row order), for the engine cache."""
+        state: dict[str, Any] = {
+            "doc_ids": Lines(self.doc_ids),
+            "terms": Lines(self.vocabulary),  # rows are given in insertion order
+            "idf": self.idf,
+            "indptr": self.indptr,
+            "postings": self.postings,
+            "scores": self.scores,
+            "k1": self.k1,
+        }
+        if self.masks is not None:
+            state["masks"] = self.masks
+        return state
+
+    @classmethod
+    def from_state(cls, state: dict[str, Any]) -> BM25Index:
+        """The index ``to_state`` described; StateError if its arrays do not fit together."""
+        terms, doc_ids = state["terms"], tuple(state["doc_ids"])
+        idf, indptr = array_of(state, "idf", "float32"), array_of(state, "indptr", "int64")
+        postings, scores = (
+            array_of(state, "postings", "int32"),
+            array_of(state, "scores", "float32"),
+        )
+        masks = array_of(state, "masks", "int64") if "masks" in state else None
+        pairs = postings.size
+        if (
+            idf.size != len(terms)
+            or indptr.size != len(terms) + 1
+            or scores.size != pairs
+            or (masks is not None and masks.size != pairs)
+            or int(indptr[0]) != 0
+            or int(indptr[-1]) != pairs
+        ):
+            raise StateError("index arrays of different lengths")
+        return cls(
+            doc_ids=doc_ids,
+            vocabulary={term: row for row, term in enumerate(terms)},
+            idf=idf,
+            indptr=indptr,
+            postings=rows_within(postings, len(doc_ids), "postings"),
+            scores=scores,
+            k1=float(state["k1"]),
             masks=masks,
         )
 

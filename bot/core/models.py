@@ -6,7 +6,20 @@ Past the loader nothing handles raw dicts: every module works with these.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Literal, TypeVar
+from operator import attrgetter
+from typing import Any, Literal, TypeVar
+
+import numpy as np
+
+from bot.core.state import (
+    Rows,
+    StateError,
+    array_of,
+    decode_columns,
+    encode_columns,
+    encode_record,
+    record_decoder,
+)
 
 SourceKind = Literal["paper", "post", "profile"]
 Confidence = Literal["high", "low"]
@@ -120,11 +133,14 @@ class KnowledgeBase:
     _topics: tuple[str, ...] = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
+        self._derive(_newest_first(self.papers), _newest_first(self.posts))
+
+    def _derive(self, papers_newest: tuple[Paper, ...], posts_newest: tuple[Post, ...]) -> None:
         object.__setattr__(self, "_papers_by_id", {p.id: p for p in self.papers})
         object.__setattr__(self, "_posts_by_id", {p.id: p for p in self.posts})
         # Newest first, ties broken by id (also newest first); sorted once, read on every list.
-        object.__setattr__(self, "_papers_newest", _newest_first(self.papers))
-        object.__setattr__(self, "_posts_newest", _newest_first(self.posts))
+        object.__setattr__(self, "_papers_newest", papers_newest)
+        object.__setattr__(self, "_posts_newest", posts_newest)
         # /papers checks its topic option against these on the event loop: compute them once.
         object.__setattr__(
             self, "_topics", tuple(sorted({t for p in self.papers for t in p.topics}))
@@ -151,12 +167,63 @@ class KnowledgeBase:
         """Posts sorted newest first; ties broken by post id, also newest first."""
         return self._posts_newest
 
+    def to_state(self) -> dict[str, Any]:
+        """The records, for the engine cache (``bot.core.state``)."""
+        return {
+            "profile": encode_record(self.profile),
+            "papers": encode_columns(self.papers, Paper),
+            "posts": Rows(encode_record(p) for p in self.posts),
+            "synonyms": [list(group) for group in self.synonyms],
+            "excluded": [encode_record(e) for e in self.excluded],
+            # The newest-first orders as positions: sorting 100k papers again on load held the
+            # interpreter lock for 120 ms (a /reload reads the entry beside the event loop).
+            "papers_newest": _positions(self.papers, self._papers_newest),
+            "posts_newest": _positions(self.posts, self._posts_newest),
+        }
+
+    @classmethod
+    def from_state(cls, state: dict[str, Any]) -> KnowledgeBase:
+        """The knowledge base ``to_state`` described, in the same order."""
+        post = record_decoder(Post)
+        exclusion = record_decoder(Exclusion)
+        kb = cls.__new__(cls)
+        papers = tuple(decode_columns(state["papers"], Paper, shared=_SHARED_PAPER_FIELDS))
+        posts = tuple(post(row) for row in state["posts"])
+        for name, value in (
+            ("profile", record_decoder(Profile)(state["profile"])),
+            ("papers", papers),
+            ("posts", posts),
+            ("synonyms", tuple(tuple(group) for group in state["synonyms"])),
+            ("excluded", tuple(exclusion(row) for row in state["excluded"])),
+        ):
+            object.__setattr__(kb, name, value)
+        kb._derive(
+            _in_order(papers, array_of(state, "papers_newest", "int32")),
+            _in_order(posts, array_of(state, "posts_newest", "int32")),
+        )
+        return kb
+
 
 _Dated = TypeVar("_Dated", Paper, Post)
+# Fields whose few distinct values 100,000 papers repeat: one string object each (the loader too).
+_SHARED_PAPER_FIELDS = ("date", "venue", "authors", "topics", "categories")
 
 
 def _newest_first(records: tuple[_Dated, ...]) -> tuple[_Dated, ...]:
-    return tuple(sorted(records, key=lambda r: (r.date, r.id), reverse=True))
+    return tuple(sorted(records, key=attrgetter("date", "id"), reverse=True))
+
+
+def _positions(records: tuple[_Dated, ...], ordered: tuple[_Dated, ...]) -> np.ndarray:
+    """Where each of ``ordered`` is in ``records``."""
+    position = {id(r): i for i, r in enumerate(records)}
+    return np.array([position[id(r)] for r in ordered], dtype=np.int32)
+
+
+def _in_order(records: tuple[_Dated, ...], positions: np.ndarray) -> tuple[_Dated, ...]:
+    """``records`` in the order of ``positions``, which must name each of them once."""
+    if not np.array_equal(np.sort(positions), np.arange(len(records))):
+        raise StateError("an order that is not one of the records")
+    return tuple(records[i] for i in positions.tolist())
 
 
 @dataclass(frozen=True, slots=True)

@@ -9,15 +9,26 @@ year, venue, author, topic), so a list costs the same for 100 papers as for 100,
 
 from __future__ import annotations
 
+import bisect
 import re
 from collections.abc import Callable, Hashable, Iterable, Sequence
-from dataclasses import dataclass
-from typing import TypeVar
+from dataclasses import dataclass, field
+from typing import Any, TypeVar, overload
 
+import numpy as np
 from rapidfuzz import fuzz, process
 
+from bot.core.fuzzy import ByLength
 from bot.core.models import KnowledgeBase, Paper, Post
 from bot.core.query import Cue, Query, person_words
+from bot.core.state import (
+    Lines,
+    StateError,
+    array_of,
+    decode_groups,
+    encode_groups,
+    rows_within,
+)
 from bot.core.text import NUMBER_WORDS, STOPWORDS, normalize, stem, tokenize
 from bot.core.tuning import TUNING, Tuning
 
@@ -30,6 +41,7 @@ _WITH = re.compile(
 )
 _YEAR_WORD = re.compile(r"(?:19|20)\d{2}")
 _K = TypeVar("_K", bound=Hashable)
+_NONE = np.empty(0, dtype=np.int32)
 # Question words that never describe the papers wanted ("which papers did he write on ...").
 _FILLER = frozenset(
     """
@@ -45,6 +57,11 @@ _FILLER = frozenset(
 )
 # A venue's former name, so a question using it still finds the venue's papers.
 VENUE_SYNONYMS = {"nips": "neurips"}
+# Up to this many co-author names every name is compared with each phrase of a question; above
+# it, only names sharing a word, or a near spelling of one, with the phrase (a 14-word question
+# against 25,000 names took 33 ms).
+EXHAUSTIVE_AUTHORS = 2_000
+NAME_WORD_CUTOFF = 80.0  # fuzz.ratio for a question word to stand for a word of a name
 _FINDINGS = re.compile(r"^findings of\s+", re.IGNORECASE)
 _VENUE_YEAR = re.compile(r"\s*\b((?:19|20)\d{2})$")
 # The words of a question about one paper's record that do not name the paper.
@@ -66,11 +83,34 @@ def venue_family(venue: str) -> str:
     return _VENUE_YEAR.sub("", _FINDINGS.sub("", venue.strip())).strip()
 
 
+class RankedPapers(Sequence[Paper]):
+    """Papers by rank in the newest-first order, made only when read: a list answer shows ten
+    of what may be 20,000 matches, and counts the rest."""
+
+    __slots__ = ("_newest", "_ranks")
+
+    def __init__(self, newest: Sequence[Paper], ranks: np.ndarray) -> None:
+        self._newest = newest
+        self._ranks = ranks
+
+    def __len__(self) -> int:
+        return int(self._ranks.size)
+
+    @overload
+    def __getitem__(self, index: int) -> Paper: ...
+    @overload
+    def __getitem__(self, index: slice) -> tuple[Paper, ...]: ...
+    def __getitem__(self, index: int | slice) -> Paper | tuple[Paper, ...]:
+        if isinstance(index, slice):
+            return tuple(self._newest[r] for r in self._ranks[index].tolist())
+        return self._newest[int(self._ranks[index])]
+
+
 @dataclass(frozen=True, slots=True)
 class PaperList:
     """A metadata question's answer: the matching papers in the order asked, and how chosen."""
 
-    papers: tuple[Paper, ...]  # every match, newest first (oldest first when asked)
+    papers: Sequence[Paper]  # every match, newest first (oldest first when asked)
     description: str  # e.g. "from 2021 with Tim Dettmers"
     count_question: bool  # "how many ...": the intro leads with the number
     recent: int | None = None  # "latest N" / "oldest N": only the N first were asked for
@@ -99,13 +139,33 @@ class StructuredMatcher:
     author_keys: tuple[str, ...]  # the full name each entry of author_names stands for
     topic_stems: dict[str, frozenset[str]]
     venues: dict[str, str]  # a venue family's last word -> the family
-    by_year: dict[int, tuple[Paper, ...]]  # newest first, like every index below
-    by_family: dict[str, tuple[Paper, ...]]
-    by_author: dict[str, tuple[Paper, ...]]
-    by_topic: dict[str, tuple[Paper, ...]]
-    first_authored: tuple[Paper, ...]  # papers whose first author is the researcher
+    # Papers are numbered by rank (their position in kb.papers_newest_first()), and each index
+    # below is a sorted int32 array of ranks, so filters intersect arrays, never scan papers.
+    by_year: dict[int, np.ndarray]
+    by_family: dict[str, np.ndarray]
+    by_author: dict[str, np.ndarray]
+    by_topic: dict[str, np.ndarray]
+    first_authored: np.ndarray  # papers whose first author is the researcher
+    venue_years: np.ndarray  # int16 per rank: the year its venue names ("ICLR 2024"), or 0
+    findings: np.ndarray  # bool per rank: its venue is "Findings of ..."
     person: frozenset[str]  # the words naming him ("what did Lewis publish" asks no topic)
     tuning: Tuning = TUNING
+    names_by_length: ByLength = field(init=False, repr=False, compare=False)
+    name_words: tuple[str, ...] = field(init=False, repr=False, compare=False)  # sorted
+    words_by_length: ByLength = field(init=False, repr=False, compare=False)
+    word_names: tuple[tuple[int, ...], ...] = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "names_by_length", ByLength(self.author_names))
+        holders: dict[str, list[int]] = {}
+        if len(self.author_names) > EXHAUSTIVE_AUTHORS:
+            for index, name in enumerate(self.author_names):
+                for word in dict.fromkeys(name.split()):
+                    holders.setdefault(word, []).append(index)
+        words = tuple(sorted(holders))
+        object.__setattr__(self, "name_words", words)
+        object.__setattr__(self, "words_by_length", ByLength(words))
+        object.__setattr__(self, "word_names", tuple(tuple(holders[w]) for w in words))
 
     @classmethod
     def build(cls, kb: KnowledgeBase, *, tuning: Tuning = TUNING) -> StructuredMatcher:
@@ -141,6 +201,7 @@ class StructuredMatcher:
             if family is not None:
                 venues.setdefault(old, family)
         newest = kb.papers_newest_first()
+        venue_years = [_VENUE_YEAR.search(p.venue) for p in newest]
         return cls(
             kb=kb,
             author_names=tuple(names),
@@ -151,8 +212,64 @@ class StructuredMatcher:
             by_family=_group(newest, lambda p: [venue_family(p.venue)] if p.venue else []),
             by_author=_group(newest, lambda p: list(p.authors)),
             by_topic=_group(newest, lambda p: list(p.topics)),
-            first_authored=tuple(p for p in newest if p.authors and normalize(p.authors[0]) == me),
+            first_authored=np.array(
+                [r for r, p in enumerate(newest) if p.authors and normalize(p.authors[0]) == me],
+                dtype=np.int32,
+            ),
+            venue_years=np.array([int(m.group(1)) if m else 0 for m in venue_years], np.int16),
+            findings=np.array([bool(_FINDINGS.match(p.venue)) for p in newest], dtype=bool),
             person=person,
+            tuning=tuning,
+        )
+
+    def to_state(self) -> dict[str, Any]:
+        """The tables, for the engine cache (papers by rank, see above)."""
+
+        return {
+            "author_names": Lines(self.author_names),
+            "author_keys": Lines(self.author_keys),
+            "topic_stems": {t: sorted(s) for t, s in self.topic_stems.items()},
+            "venues": self.venues,
+            "by_year": encode_groups(self.by_year),
+            "by_family": encode_groups(self.by_family),
+            "by_author": encode_groups(self.by_author),
+            "by_topic": encode_groups(self.by_topic),
+            "first_authored": self.first_authored,
+            "venue_years": self.venue_years,
+            "findings": self.findings,
+        }
+
+    @classmethod
+    def from_state(
+        cls, state: dict[str, Any], kb: KnowledgeBase, *, tuning: Tuning = TUNING
+    ) -> StructuredMatcher:
+        """The matcher ``to_state`` described, over ``kb``."""
+        count = len(kb.papers)
+
+        def groups(name: str) -> dict[Any, np.ndarray]:
+            return decode_groups(state[name], count, name)
+
+        names, keys = tuple(state["author_names"]), tuple(state["author_keys"])
+        venue_years = array_of(state, "venue_years", "int16")
+        findings = array_of(state, "findings", "bool")
+        if len(names) != len(keys) or venue_years.size != count or findings.size != count:
+            raise StateError("structured tables of different lengths")
+        return cls(
+            kb=kb,
+            author_names=names,
+            author_keys=keys,
+            topic_stems={t: frozenset(s) for t, s in state["topic_stems"].items()},
+            venues=dict(state["venues"]),
+            by_year={int(y): v for y, v in groups("by_year").items()},
+            by_family=groups("by_family"),
+            by_author=groups("by_author"),
+            by_topic=groups("by_topic"),
+            first_authored=rows_within(
+                array_of(state, "first_authored", "int32"), count, "first_authored"
+            ),
+            venue_years=venue_years,
+            findings=findings,
+            person=frozenset(person_words(kb.profile.name, kb.profile.handle)),
             tuning=tuning,
         )
 
@@ -180,39 +297,45 @@ class StructuredMatcher:
         single = bool(_SINGLE_PAPER.search(text))
         if not (listy or families or first_author or ((recent or oldest) and single)):
             return None
-        papers: list[Paper] = list(self.kb.papers_newest_first())
+        selected: np.ndarray | None = None  # ranks, ascending; None: every paper
+
+        def narrow(ranks: np.ndarray) -> None:
+            nonlocal selected
+            selected = ranks if selected is None else _intersect(selected, ranks)
+
         parts: list[str] = []
         used: set[str] = set()
         years = list(query.years)
         if families:
             # "NeurIPS 2023" is the venue's year (an ICLR 2024 paper is on arXiv in 2023).
-            at_venue = {p.id for f in families for p in self.by_family.get(f, ())}
-            papers = [p for p in papers if p.id in at_venue and self._venue_ok(p, years, text)]
+            at_venue = _union(self.by_family.get(f) for f in families)
+            if "findings" in text:
+                at_venue = at_venue[self.findings[at_venue]]
+            if years:
+                at_venue = at_venue[np.isin(self.venue_years[at_venue], years)]
+            narrow(at_venue)
             parts.append(self._venue_description(families, years, text))
             used.update(w for w in words if w in self.venues or w == "findings")
             used.update(str(y) for y in years)
             years = []
         if years:
-            in_years = {p.id for y in years for p in self.by_year.get(y, ())}
-            papers = [p for p in papers if p.id in in_years]
+            narrow(_union(self.by_year.get(y) for y in years))
             parts.append("from " + " and ".join(str(y) for y in years))
             used.update(str(y) for y in years)
         if first_author:
-            firsts = {p.id for p in self.first_authored}
-            papers = [p for p in papers if p.id in firsts]
+            narrow(self.first_authored)
             parts.append("as first author")
             used.update(("first", "author", "authored", "lead"))
         authors, name_words = self._coauthors(words) if _WITH.search(text) else ([], set())
         if authors:
-            shared = set.intersection(*({p.id for p in self.by_author[a]} for a in authors))
-            papers = [p for p in papers if p.id in shared]
+            for author in authors:
+                narrow(self.by_author[author])
             parts.append("with " + " and ".join(authors))
             used.update(name_words)
         rest = self._rest(query, used)
         topic = self._topic(rest)
         if topic:
-            tagged = {p.id for p in self.by_topic.get(topic, ())}
-            papers = [p for p in papers if p.id in tagged]
+            narrow(self.by_topic.get(topic, _NONE))
             parts.append("on " + topic.replace("-", " "))
             rest = []
         count: int | None = None
@@ -221,21 +344,27 @@ class StructuredMatcher:
             rest = [w for w in rest if w not in _NUMBERS and not w.isdigit()]
         if rest and authors and listy:
             # "his prompt tuning papers with Anastasia": her papers that hold the other words.
-            papers = [p for p in papers if _holds(p, rest)]
-            if len(papers) < 2:
+            newest = self.kb.papers_newest_first()
+            held = [
+                r for r in (selected if selected is not None else ()) if _holds(newest[r], rest)
+            ]
+            if len(held) < 2:
                 return None  # one paper or none: the retriever quotes it or declines
             said = [w.strip(".,;:!?\"'()") for w in text.split()]
             shown = [w for w in said if set(tokenize(w)) & set(rest)]
             parts.append(f"about “{' '.join(shown)}”")
+            selected = np.array(held, dtype=np.int32)
             rest = []
         if rest:  # words the metadata cannot answer: let the retriever rank them
             return None
         if not parts and count is None and not query.has(Cue.COUNT) and not listy:
             return None
+        newest = self.kb.papers_newest_first()
+        ranks = np.arange(len(newest), dtype=np.int32) if selected is None else selected
         if oldest and not recent:
-            papers.reverse()
+            ranks = ranks[::-1]
         return PaperList(
-            papers=tuple(papers),
+            papers=RankedPapers(newest, ranks),
             description=" ".join(parts),
             count_question=query.has(Cue.COUNT),
             recent=count,
@@ -254,21 +383,12 @@ class StructuredMatcher:
             and w not in self.person
         ]
 
-    def _venue_ok(self, paper: Paper, years: list[int], text: str) -> bool:
-        """Whether ``paper`` is in Findings when asked, and in one of ``years``, if any."""
-        if "findings" in text and not _FINDINGS.match(paper.venue):
-            return False
-        year = _VENUE_YEAR.search(paper.venue)
-        return not years or (year is not None and int(year.group(1)) in years)
-
     def _venue_description(self, families: list[str], years: list[int], text: str) -> str:
         names = " or ".join(families)
         when = " " + " and ".join(str(y) for y in years) if years else ""
         if "findings" in text:
             return f"in Findings of {names}{when}"
-        findings = [
-            f for f in families if any(_FINDINGS.match(p.venue) for p in self.by_family.get(f, ()))
-        ]
+        findings = [f for f in families if bool(self.findings[self.by_family.get(f, _NONE)].any())]
         also = f" (including Findings of {' and '.join(findings)})" if findings else ""
         return f"at {names}{when}{also}"
 
@@ -293,7 +413,7 @@ class StructuredMatcher:
             paper = self.kb.paper(doc_id)
             if paper is None or (query.years and paper.year not in query.years):
                 continue
-            if all(paper.id in {p.id for p in self.by_author[a]} for a in authors):
+            if all(a in paper.authors for a in authors):
                 found.append(doc_id)
         return found
 
@@ -319,19 +439,55 @@ class StructuredMatcher:
         if not grams or not self.author_names:
             return [], set()
         cutoff = self.tuning.author_cutoff
-        scores = process.cdist(grams, self.author_names, scorer=fuzz.ratio, score_cutoff=cutoff)
         found: dict[str, float] = {}
         used: set[str] = set()
-        for gram, row in zip(grams, scores, strict=True):
-            col = int(row.argmax())
-            if row[col] >= cutoff:
-                key = self.author_keys[col]
-                found[key] = max(found.get(key, 0.0), float(row[col]))
+        near: dict[str, set[int]] = {}  # question word -> names holding it or a near spelling
+        for gram in grams:
+            if len(self.author_names) > EXHAUSTIVE_AUTHORS:
+                cols, row = self._score_near_names(gram, cutoff, near)
+            else:
+                # Only the names whose length can reach the cutoff are scored (bot.core.fuzzy).
+                cols, row = self.names_by_length.scores(gram, cutoff=cutoff)
+            if not row.size:
+                continue
+            best = int(row.argmax())
+            if row[best] >= cutoff:
+                key = self.author_keys[int(cols[best])]
+                found[key] = max(found.get(key, 0.0), float(row[best]))
                 used.update(gram.split())
         authors = sorted(found, key=lambda a: -found[a])[:2]
         # The other words of a found name ("devendra" of Devendra Singh Sachan) are used too.
         used.update(w for a in authors for w in tokenize(normalize(a), joined=False))
         return authors, used
+
+    def _score_near_names(
+        self, gram: str, cutoff: float, near: dict[str, set[int]]
+    ) -> tuple[np.ndarray, np.ndarray]:
+        """(name indexes, scores) as ``ByLength.scores`` gives them, over the names sharing a
+        word or a near spelling of one with ``gram`` (``near`` keeps each word's names)."""
+        candidates: set[int] = set()
+        for word in gram.split():
+            if word not in near:
+                near[word] = set()
+                row = bisect.bisect_left(self.name_words, word)
+                if row < len(self.name_words) and self.name_words[row] == word:
+                    rows = [row]
+                else:
+                    rows = self.words_by_length.scores(word, cutoff=NAME_WORD_CUTOFF)[0].tolist()
+                for r in rows:
+                    near[word].update(self.word_names[r])
+            candidates |= near[word]
+        if not candidates:
+            return np.empty(0, dtype=np.int64), np.empty(0, dtype=np.float32)
+        cols = np.array(sorted(candidates), dtype=np.int64)
+        scores = process.cdist(
+            [gram],
+            [self.author_names[i] for i in cols.tolist()],
+            scorer=fuzz.ratio,
+            score_cutoff=cutoff,
+        )[0]
+        hits = np.flatnonzero(scores)
+        return cols[hits], scores[hits]
 
     def _topic(self, words: list[str]) -> str | None:
         """The topic whose name covers every remaining content word of the question."""
@@ -346,15 +502,32 @@ class StructuredMatcher:
         return best[1] if best else None
 
 
-def _group(
-    papers: Iterable[Paper], keys_of: Callable[[Paper], list[_K]]
-) -> dict[_K, tuple[Paper, ...]]:
-    """Papers by each key ``keys_of`` gives them, in the order given."""
-    groups: dict[_K, list[Paper]] = {}
-    for paper in papers:
+def _group(papers: Iterable[Paper], keys_of: Callable[[Paper], list[_K]]) -> dict[_K, np.ndarray]:
+    """The ranks (positions in ``papers``) of the papers under each key ``keys_of`` gives."""
+    groups: dict[_K, list[int]] = {}
+    for rank, paper in enumerate(papers):
         for key in keys_of(paper):
-            groups.setdefault(key, []).append(paper)
-    return {k: tuple(v) for k, v in groups.items()}
+            groups.setdefault(key, []).append(rank)
+    return {k: np.array(v, dtype=np.int32) for k, v in groups.items()}
+
+
+def _union(groups: Iterable[np.ndarray | None]) -> np.ndarray:
+    """The sorted ranks in any of ``groups`` (None: an empty group)."""
+    found = [g for g in groups if g is not None]
+    if not found:
+        return _NONE
+    return found[0] if len(found) == 1 else np.unique(np.concatenate(found))
+
+
+def _intersect(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """The ranks in both sorted arrays, sorted: a binary search of the longer per rank of the
+    shorter, so a small filter costs little against a big one."""
+    if a.size > b.size:
+        a, b = b, a
+    if a.size == 0 or b.size == 0:
+        return _NONE
+    positions = np.minimum(np.searchsorted(b, a), b.size - 1)
+    return a[b[positions] == a]
 
 
 def _holds(paper: Paper, words: list[str]) -> bool:

@@ -37,7 +37,10 @@ class Tuning:
     # --- candidates and fusion ---
     lexical_depth: int = 20  # best lexical documents considered
     semantic_depth: int = 10  # best semantic documents considered
-    semantic_full_scan: int = 50_000  # up to this many documents every vector is compared
+    # Up to this many documents every vector is compared with the question's; above it only the
+    # other layers' candidates are, and the cosine statistics come from a fixed sample.
+    semantic_full_scan: int = 20_000
+    semantic_sample: int = 4_096  # documents of each kind in that sample
     opinion_boost: float = 2.0  # "what did he say/think ...": his posts' lexical score x this
     # --- answer composition ---
     max_sources: int = 3

@@ -14,6 +14,7 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Any
 
 from rapidfuzz import fuzz, process
 
@@ -25,6 +26,7 @@ from bot.core.retrieval.documents import (
     posts_about_papers,
     word_parts,
 )
+from bot.core.state import Rows, pairs
 from bot.core.text import STOPWORDS, normalize
 from bot.core.tuning import TUNING, Tuning
 
@@ -118,6 +120,42 @@ class AliasLayer:
             paper_posts=posts_about_papers(kb.papers, kb.posts),
             max_alias_chars=max_alias,
             max_title_chars=max((len(k) for k in titles), default=0),
+            tuning=tuning,
+        )
+
+    def to_state(self) -> dict[str, Any]:
+        """The tables as [key, value] rows, for the engine cache."""
+
+        def rows(table: dict[str, Any]) -> Rows:
+            return Rows([k, sorted(v) if isinstance(v, frozenset) else v] for k, v in table.items())
+
+        return {
+            "aliases": rows(self.aliases),
+            "acronyms": rows(self.acronyms),
+            "titles": rows(self.titles),
+            "title_texts": rows(self.title_texts),
+            "alias_posts": rows(self.alias_posts),
+            "paper_posts": rows(self.paper_posts),
+            "max_alias_chars": self.max_alias_chars,
+            "max_title_chars": self.max_title_chars,
+        }
+
+    @classmethod
+    def from_state(cls, state: dict[str, Any], *, tuning: Tuning = TUNING) -> AliasLayer:
+        """The layer ``to_state`` described."""
+
+        def sets(name: str) -> dict[str, frozenset[str]]:
+            return {k: frozenset(v) for k, v in pairs(state[name])}
+
+        return cls(
+            aliases=sets("aliases"),
+            acronyms=sets("acronyms"),
+            titles=sets("titles"),
+            title_texts=dict(pairs(state["title_texts"])),
+            alias_posts=sets("alias_posts"),
+            paper_posts={k: tuple(v) for k, v in pairs(state["paper_posts"])},
+            max_alias_chars=int(state["max_alias_chars"]),
+            max_title_chars=int(state["max_title_chars"]),
             tuning=tuning,
         )
 

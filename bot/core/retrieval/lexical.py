@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 
@@ -135,6 +136,15 @@ class LexicalLayer:
     ) -> LexicalLayer:
         """Index ``documents`` with the BM25F field weights."""
         return cls(BM25Index.build(documents, fields=FIELDS), tuning)
+
+    def to_state(self) -> dict[str, Any]:
+        """The index, for the engine cache (the tuning is the code's)."""
+        return self.index.to_state()
+
+    @classmethod
+    def from_state(cls, state: dict[str, Any], *, tuning: Tuning = TUNING) -> LexicalLayer:
+        """The layer ``to_state`` described."""
+        return cls(BM25Index.from_state(state), tuning)
 
     def query_weights(self, words: Sequence[QueryWord]) -> dict[int, float]:
         """Term row -> query weight: a compound's terms share one word's weight, and a word found

@@ -21,6 +21,7 @@ import logging
 import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 
@@ -46,6 +47,7 @@ from bot.core.retrieval.lexical import LexicalLayer, analyse_corpus
 from bot.core.retrieval.semantic import EmbeddingUnavailable, SemanticIndex, load_embedder
 from bot.core.retrieval.synonyms import SynonymTable
 from bot.core.retrieval.typo import TypoCorrector
+from bot.core.state import StateError
 from bot.core.text import analyze
 from bot.core.tuning import TUNING, Tuning
 
@@ -132,6 +134,10 @@ class Retriever:
     tuning: Tuning
     post_rows: np.ndarray
     kind_codes: np.ndarray  # per document row: 0 paper, 1 post, 2 profile
+    # Above Tuning.semantic_full_scan documents: the vectors and kinds of the documents whose
+    # cosines stand for all documents' (up to Tuning.semantic_sample of each kind, evenly
+    # spread; copied together, so a question reads 4 MB, not 4,096 scattered rows); None below.
+    semantic_sample: tuple[np.ndarray, np.ndarray] | None = None
 
     @classmethod
     def build(
@@ -155,11 +161,37 @@ class Retriever:
         typo = None
         if layers.typo:
             typo = TypoCorrector.from_surfaces(corpus.surfaces, vocabulary, tuning=tuning)
+        return cls._assemble(
+            kb,
+            lexical=lexical,
+            typo=typo,
+            aliases=AliasLayer.build(kb, tuning=tuning),
+            semantic=semantic,
+            person=person,
+            layers=layers,
+            tuning=tuning,
+        )
+
+    @classmethod
+    def _assemble(
+        cls,
+        kb: KnowledgeBase,
+        *,
+        lexical: LexicalLayer,
+        typo: TypoCorrector | None,
+        aliases: AliasLayer,
+        semantic: SemanticIndex | None,
+        person: frozenset[str],
+        layers: Layers,
+        tuning: Tuning,
+    ) -> Retriever:
+        """The retriever over built layers, with the cheap parts (synonyms, intents, the
+        decision model, per-row tables) made from the knowledge base and the code."""
         synonyms = None
         if layers.synonyms:
             synonyms = SynonymTable.build(
                 kb.synonyms,
-                vocabulary=vocabulary,
+                vocabulary=lexical.index.vocabulary,
                 idf=lexical.index.idf,
                 work_names=_work_names(kb, lexical),
                 tuning=tuning,
@@ -172,13 +204,14 @@ class Retriever:
             kinds.append(
                 "paper" if doc_id in paper_ids else "profile" if doc_id == PROFILE_ID else "post"
             )
+        kind_codes = np.array([KIND_CODES[k] for k in kinds], dtype=np.int8)
         return cls(
             doc_ids=doc_ids,
             kinds=tuple(kinds),
             doc_rows={d: i for i, d in enumerate(doc_ids)},
             lexical=lexical,
             typo=typo,
-            aliases=AliasLayer.build(kb, tuning=tuning),
+            aliases=aliases,
             synonyms=synonyms,
             semantic=semantic,
             intents=IntentTable.build(person),
@@ -187,7 +220,49 @@ class Retriever:
             layers=layers,
             tuning=tuning,
             post_rows=np.array([i for i, k in enumerate(kinds) if k == "post"], dtype=np.int64),
-            kind_codes=np.array([KIND_CODES[k] for k in kinds], dtype=np.int8),
+            kind_codes=kind_codes,
+            semantic_sample=_semantic_sample(semantic, kind_codes, tuning),
+        )
+
+    def to_state(self) -> dict[str, Any]:
+        """The built layers, for the engine cache; what the code and the knowledge base make
+        cheaply (synonyms, intents, the decision model) is made again on load."""
+        return {
+            "layers": dataclasses.asdict(self.layers),
+            "lexical": self.lexical.to_state(),
+            "typo": self.typo.to_state() if self.typo is not None else None,
+            "aliases": self.aliases.to_state(),
+            "semantic": self.semantic.to_state() if self.semantic is not None else None,
+        }
+
+    @classmethod
+    def from_state(
+        cls, state: dict[str, Any], kb: KnowledgeBase, *, tuning: Tuning = TUNING
+    ) -> Retriever:
+        """The retriever ``to_state`` described, over ``kb``; StateError if it does not fit."""
+        layers = Layers(**state["layers"])
+        lexical = LexicalLayer.from_state(state["lexical"], tuning=tuning)
+        if len(lexical.index.doc_ids) != len(kb.papers) + len(kb.posts) + 1:
+            raise StateError("an index of another knowledge base")
+        semantic = None
+        if state["semantic"] is not None:
+            try:
+                embedder = load_embedder()
+            except EmbeddingUnavailable as exc:
+                raise StateError(f"saved with embeddings that cannot be read now: {exc}") from exc
+            docs = len(lexical.index.doc_ids)
+            semantic = SemanticIndex.from_state(state["semantic"], embedder, docs=docs)
+        terms = len(lexical.index.vocabulary)
+        typo = state["typo"]
+        return cls._assemble(
+            kb,
+            lexical=lexical,
+            typo=TypoCorrector.from_state(typo, terms=terms, tuning=tuning) if typo else None,
+            aliases=AliasLayer.from_state(state["aliases"], tuning=tuning),
+            semantic=semantic,
+            person=frozenset(person_words(kb.profile.name, kb.profile.handle)),
+            layers=layers,
+            tuning=tuning,
         )
 
     # --- the Lexicon that question analysis reads -------------------------------------------
@@ -236,17 +311,23 @@ class Retriever:
             best = [index.doc_ids[r] for r in rows[: tuning.title_candidates]]
             quoted = set(self.aliases.quoted_titles(query.normalized, best))
         vector = semantic_scores = None
+        # The cosines the statistics are taken over: every document's, or the sample's.
+        pool = pool_codes = None
         if self.semantic is not None and query.words:
             vector = self.semantic.embed_question(query.text)
-            if len(self.doc_ids) <= tuning.semantic_full_scan:
-                semantic_scores = self.semantic.doc_scores(vector)
+            if self.semantic_sample is None:
+                semantic_scores = pool = self.semantic.doc_scores(vector)
+                pool_codes = self.kind_codes
                 top = np.argsort(-semantic_scores)[: tuning.semantic_depth]
                 rows += [int(r) for r in top if semantic_scores[r] > 0]
+            else:
+                sample_vectors, pool_codes = self.semantic_sample
+                pool = sample_vectors @ vector
         rows += [self.doc_rows[d] for d in query.named if d in self.doc_rows]
         rows = list(dict.fromkeys(rows))
         stats = None
-        if semantic_scores is not None and semantic_scores.size > 1:
-            stats = (float(semantic_scores.mean()), float(semantic_scores.std()) or 1.0)
+        if pool is not None and pool.size > 1:
+            stats = (float(pool.mean()), float(pool.std()) or 1.0)
         if not rows:
             return self._decide(query, (), stats, vector)
         row_arr = np.asarray(rows, dtype=np.int32)
@@ -262,7 +343,7 @@ class Retriever:
             sentence_sims = self.semantic.best_sentences(vector, row_arr)
         else:
             doc_sims = sentence_sims = np.zeros(len(rows))
-        kind_z = self._kind_z(doc_sims, row_arr, semantic_scores)
+        kind_z = self._kind_z(doc_sims, row_arr, pool, pool_codes)
         coord = lexical * coverages * proximity
         top_lexical = float(lexical.max()) or 1.0
         top_coord = float(coord.max()) or 1.0
@@ -308,11 +389,18 @@ class Retriever:
         ]
         return self._decide(query, tuple(candidates), stats, vector)
 
-    def _kind_z(self, sims: np.ndarray, rows: np.ndarray, every: np.ndarray | None) -> np.ndarray:
-        """Each candidate's cosine as a z-score among the documents of its kind: a short post is
+    def _kind_z(
+        self,
+        sims: np.ndarray,
+        rows: np.ndarray,
+        pool: np.ndarray | None,
+        pool_codes: np.ndarray | None,
+    ) -> np.ndarray:
+        """Each candidate's cosine as a z-score among the documents of its kind (those of
+        ``pool``, every document's or a sample's cosines, else the candidates'): a short post is
         closer to any question than a long abstract, so raw cosines favour posts."""
-        pool = every if every is not None else sims
-        pool_codes = self.kind_codes if every is not None else self.kind_codes[rows]
+        if pool is None or pool_codes is None:
+            pool, pool_codes = sims, self.kind_codes[rows]
         codes = self.kind_codes[rows]
         out = np.zeros(len(rows))
         for code in np.unique(codes):
@@ -434,6 +522,25 @@ class Retriever:
         if self.semantic is None or row is None or retrieval.vector is None:
             return None
         return self.semantic.sentence_scores(retrieval.vector, row)
+
+
+def _semantic_sample(
+    semantic: SemanticIndex | None, kind_codes: np.ndarray, tuning: Tuning
+) -> tuple[np.ndarray, np.ndarray] | None:
+    """The vectors and kinds of the documents whose cosines stand for every document's above
+    ``semantic_full_scan``: up to ``semantic_sample`` of each kind, evenly spread over the
+    knowledge's order, so the same knowledge always gives the same sample; None when every
+    document is compared."""
+    if semantic is None or kind_codes.size <= tuning.semantic_full_scan:
+        return None
+    picked = []
+    for code in np.unique(kind_codes):
+        rows = np.flatnonzero(kind_codes == code)
+        if rows.size > tuning.semantic_sample:
+            rows = rows[np.linspace(0, rows.size - 1, tuning.semantic_sample).astype(np.int64)]
+        picked.append(rows)
+    sample = np.sort(np.concatenate(picked))
+    return np.ascontiguousarray(semantic.doc_vectors[sample]), kind_codes[sample]
 
 
 def _decision_model(*, semantic: bool, learned: bool) -> DecisionModel:

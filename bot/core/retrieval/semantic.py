@@ -12,6 +12,7 @@ of all its pieces), so a question costs one embedding and a few dot products.
 
 from __future__ import annotations
 
+import hashlib
 import importlib.util
 import logging
 import threading
@@ -21,6 +22,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
+
+from bot.core.state import StateError, array_of
 
 if TYPE_CHECKING:
     from tokenizers import Tokenizer
@@ -119,11 +122,29 @@ def load_embedder() -> Embedder:
         return _cached
 
 
-def _read_embedder() -> Embedder:
+def embedder_identity() -> str:
+    """What the embedder would be built from: each file's name, size and sha256 (18 MB, about
+    10 ms), or "none" where it is unavailable. Part of the engine cache's key, so new
+    embeddings never meet vectors of old ones; the files are read, never run."""
+    try:
+        paths = _embedder_files()
+        parts = []
+        for path in paths:
+            digest = hashlib.sha256(path.read_bytes()).hexdigest()
+            parts.append(
+                f"{path.relative_to(path.parent.parent).as_posix()}:{path.stat().st_size}:{digest}"
+            )
+    except (EmbeddingUnavailable, OSError):
+        return "none"
+    return " ".join(parts)
+
+
+def _embedder_files() -> tuple[Path, Path]:
+    """The tokenizer and weights files of the installed package; raises EmbeddingUnavailable."""
     try:
         spec = importlib.util.find_spec(EMBEDDING_PACKAGE)
-        from safetensors import safe_open
-        from tokenizers import Tokenizer
+        import safetensors  # noqa: F401 - both read the files below
+        import tokenizers  # noqa: F401
     except ImportError as exc:
         raise EmbeddingUnavailable(f"{exc.name} is not installed") from exc
     if spec is None or not spec.submodule_search_locations:
@@ -133,6 +154,15 @@ def _read_embedder() -> Embedder:
     for path in (tokenizer_path, weights_path):
         if not path.is_file():
             raise EmbeddingUnavailable(f"{path} is missing from the {EMBEDDING_PACKAGE} package")
+    return tokenizer_path, weights_path
+
+
+def _read_embedder() -> Embedder:
+    tokenizer_path, weights_path = _embedder_files()
+    package = tokenizer_path.parent.parent
+    from safetensors import safe_open
+    from tokenizers import Tokenizer
+
     try:
         tokenizer = Tokenizer.from_file(str(tokenizer_path))
         handle: Any
@@ -182,6 +212,31 @@ class SemanticIndex:
             _unit(sums).astype(np.float16),
             doc_sentences,
         )
+
+    def to_state(self) -> dict[str, Any]:
+        """The vectors, for the engine cache (the embedder is read from its package again)."""
+        return {
+            "doc_vectors": self.doc_vectors,
+            "sentence_vectors": self.sentence_vectors,
+            "doc_sentences": self.doc_sentences,
+        }
+
+    @classmethod
+    def from_state(cls, state: dict[str, Any], embedder: Embedder, *, docs: int) -> SemanticIndex:
+        """The index ``to_state`` described, for ``docs`` documents embedded by ``embedder``."""
+        doc_vectors = array_of(state, "doc_vectors", "float32", ndim=2)
+        sentence_vectors = array_of(state, "sentence_vectors", "float16", ndim=2)
+        doc_sentences = array_of(state, "doc_sentences", "int64")
+        if (
+            doc_vectors.shape != (docs, embedder.dim)
+            or sentence_vectors.shape[1] != embedder.dim
+            or doc_sentences.size != docs + 1
+            or int(doc_sentences[0]) != 0
+            or int(doc_sentences[-1]) != sentence_vectors.shape[0]
+            or bool((np.diff(doc_sentences) < 0).any())
+        ):
+            raise StateError("semantic arrays that do not fit the documents or the embedder")
+        return cls(embedder, doc_vectors, sentence_vectors, doc_sentences)
 
     def embed_question(self, text: str) -> np.ndarray:
         """The question's unit vector."""

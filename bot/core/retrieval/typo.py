@@ -1,20 +1,23 @@
 """The typo layer: correct a question's unknown words against the index's own surface words.
 
-One vectorised ``rapidfuzz.process.cdist`` call corrects every unknown word of a question. A
-corrected word stands for every index word as close as the best one ("neighbour" -> neighbor,
-neighbors), with its similarity (0..1) as the share of an exact match it is worth. A word that
-is itself a common English word ("president") is not a typo: it is never corrected into a rare
-look-alike of the index ("present"), so an everyday question does not borrow a topic.
+One vectorised ``rapidfuzz.process.cdist`` call per unknown word of a question corrects it,
+over the index words whose length allows a match (``bot.core.fuzzy``). A corrected word stands
+for every index word as close as the best one ("neighbour" -> neighbor, neighbors), with its
+similarity (0..1) as the share of an exact match it is worth. A word that is itself a common
+English word ("president") is not a typo: it is never corrected into a rare look-alike of the
+index ("present"), so an everyday question does not borrow a topic.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
-from rapidfuzz import fuzz, process
 
+from bot.core.fuzzy import ByLength
+from bot.core.state import Lines, StateError, array_of, rows_within
 from bot.core.text import content_words, stem
 from bot.core.tuning import TUNING, Tuning
 
@@ -29,6 +32,10 @@ class TypoCorrector:
     surface_terms: tuple[int, ...]  # the term row of each surface word
     tuning: Tuning = TUNING
     is_common_word: Callable[[str], bool] | None = None  # an ordinary English word?
+    by_length: ByLength = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "by_length", ByLength(self.surfaces))
 
     @classmethod
     def build(
@@ -58,6 +65,26 @@ class TypoCorrector:
         }
         return cls(tuple(rows), tuple(rows.values()), tuning, is_common_word)
 
+    def to_state(self) -> dict[str, Any]:
+        """The surface words and their term rows, for the engine cache."""
+        if self.is_common_word is not None:
+            raise ValueError("a corrector with a common-word test cannot be saved")
+        return {
+            "surfaces": Lines(self.surfaces),
+            "surface_terms": np.asarray(self.surface_terms, dtype=np.int32),
+        }
+
+    @classmethod
+    def from_state(
+        cls, state: dict[str, Any], *, terms: int, tuning: Tuning = TUNING
+    ) -> TypoCorrector:
+        """The corrector ``to_state`` described, for an index of ``terms`` term rows."""
+        surfaces = tuple(state["surfaces"])
+        rows = rows_within(array_of(state, "surface_terms", "int32"), terms, "surface_terms")
+        if rows.size != len(surfaces):
+            raise StateError("surface words and their terms differ in number")
+        return cls(surfaces, tuple(rows.tolist()), tuning)
+
     def cutoff(self, word: str) -> float:
         """The rapidfuzz ratio a correction of ``word`` needs (stricter for short words)."""
         return self.tuning.fuzzy_cutoffs.get(len(word), self.tuning.fuzzy_cutoff_long)
@@ -74,17 +101,17 @@ class TypoCorrector:
         if not candidates or not self.surfaces:
             return {}
         cutoff = min(self.cutoff(w) for w in candidates)
-        matrix = process.cdist(
-            candidates, self.surfaces, scorer=fuzz.ratio, score_cutoff=cutoff, dtype=np.uint8
-        )
         corrected: dict[str, tuple[tuple[int, float], ...]] = {}
-        for i, word in enumerate(candidates):
-            row_scores = matrix[i]
-            best = int(row_scores.max())
+        for word in candidates:
+            # Only the index words whose length can reach this word's cutoff are scored.
+            cols, row_scores = self.by_length.scores(
+                word, cutoff=cutoff, reach=self.cutoff(word), dtype=np.uint8
+            )
+            best = int(row_scores.max()) if row_scores.size else 0
             if best < self.cutoff(word):
                 continue
             terms: dict[int, float] = {}
-            for col in np.flatnonzero(row_scores >= best)[:VARIANTS]:
+            for col in cols[row_scores >= best][:VARIANTS].tolist():
                 terms[self.surface_terms[col]] = best / 100.0
             corrected[word] = tuple(terms.items())
         return corrected
