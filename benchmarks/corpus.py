@@ -42,7 +42,7 @@ from bot.core.models import KnowledgeBase, Paper  # noqa: E402
 from bot.core.text import split_sentences  # noqa: E402
 from bot.writer import dump_yaml, paper_record  # noqa: E402
 
-VERSION = 1  # bump when the generated papers change, so cached folders are rebuilt
+VERSION = 2  # bump when the generated papers change, so cached folders are rebuilt
 CHUNK = 5_000  # papers per file under papers/
 STAMP = ".corpus.json"
 HEADER = "# Synthetic papers for the scale benchmark (benchmarks/corpus.py); not real papers.\n"
@@ -241,7 +241,9 @@ class Generator:
             title = f"{name}: {phrase}"
             aliases.append(name)
             if rng.random() < SECOND_ALIAS_SHARE:
-                aliases.append(phrase.split(" ", 1)[-1].lower())
+                descriptive = phrase.split(" ", 1)[-1].lower()
+                if len(descriptive) <= schema.MAX_LENGTH["aliases"]:
+                    aliases.append(descriptive)
         authors = list(
             dict.fromkeys(
                 rng.choices(self.people, cum_weights=self.people_weights, k=rng.randint(2, 11))
