@@ -442,12 +442,12 @@ class StructuredMatcher:
         found: dict[str, float] = {}
         used: set[str] = set()
         near: dict[str, set[int]] = {}  # question word -> names holding it or a near spelling
-        for gram in grams:
-            if len(self.author_names) > EXHAUSTIVE_AUTHORS:
-                cols, row = self._score_near_names(gram, cutoff, near)
-            else:
-                # Only the names whose length can reach the cutoff are scored (bot.core.fuzzy).
-                cols, row = self.names_by_length.scores(gram, cutoff=cutoff)
+        if len(self.author_names) > EXHAUSTIVE_AUTHORS:
+            scored = [self._score_near_names(gram, cutoff, near) for gram in grams]
+        else:
+            # Only the names whose length can reach the cutoff are scored (bot.core.fuzzy).
+            scored = self.names_by_length.scores_each(grams, cutoff=cutoff)
+        for gram, (cols, row) in zip(grams, scored, strict=True):
             if not row.size:
                 continue
             best = int(row.argmax())

@@ -35,3 +35,23 @@ def test_a_stricter_reach_skips_only_strings_that_cannot_reach_it() -> None:
     strings = ["transformer", "transformers", "trans", "transformerxxxxxxxxxxxx"]
     indexes, scores = ByLength(strings).scores("transformr", cutoff=70.0, reach=85.0)
     assert indexes.tolist() == [0, 1] and scores.min() >= 85
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    strings=st.lists(WORDS, min_size=1, max_size=40),
+    queries=st.lists(WORDS, min_size=0, max_size=5),
+    cutoff=st.sampled_from([0.0, 50.0, 70.0, 85.0]),
+    extra=st.sampled_from([0.0, 5.0, 15.0]),
+)
+def test_scores_each_gives_what_scores_gives_per_query(
+    strings: list[str], queries: list[str], cutoff: float, extra: float
+) -> None:
+    """One call for a small list, the same hits and scores as a call per query and reach."""
+    by_length = ByLength(strings)
+    reaches = [min(cutoff + extra * (i % 2), 100.0) for i in range(len(queries))]
+    together = by_length.scores_each(queries, cutoff=cutoff, reaches=reaches)
+    for query, reach, (indexes, scores) in zip(queries, reaches, together, strict=True):
+        alone_indexes, alone_scores = by_length.scores(query, cutoff=cutoff, reach=reach)
+        assert indexes.tolist() == alone_indexes.tolist()
+        assert scores.tolist() == alone_scores.tolist()

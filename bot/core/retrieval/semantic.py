@@ -82,6 +82,16 @@ class Embedder:
         flat = np.concatenate(ids) if ids else np.zeros(0, np.uint16)
         return _unit(self.sums(flat, lengths))
 
+    def embed_one(self, text: str) -> np.ndarray:
+        """``embed([text])[0]`` without the batch bookkeeping, which cost more than the sum
+        itself for the one or two texts a question embeds (the same rows, added in the same
+        order, so the same vector)."""
+        ids = self.piece_ids([text])[0]
+        if not ids.size:
+            return np.zeros(self.dim, dtype=np.float32)
+        vectors = self.weights[ids.astype(np.int64)].astype(np.float32)
+        return _unit(np.add.reduceat(vectors, [0], axis=0))[0]
+
     def sums(self, flat_ids: np.ndarray, lengths: np.ndarray) -> np.ndarray:
         """The sum of the piece vectors of each consecutive run of ``flat_ids`` (float32),
         gathered a chunk of texts at a time so memory stays small for any corpus."""
@@ -240,7 +250,7 @@ class SemanticIndex:
 
     def embed_question(self, text: str) -> np.ndarray:
         """The question's unit vector."""
-        return self.embedder.embed([text])[0]
+        return self.embedder.embed_one(text)
 
     def doc_scores(self, vector: np.ndarray) -> np.ndarray:
         """Cosine similarity of every document to ``vector``."""

@@ -102,11 +102,11 @@ class TypoCorrector:
             return {}
         cutoff = min(self.cutoff(w) for w in candidates)
         corrected: dict[str, tuple[tuple[int, float], ...]] = {}
-        for word in candidates:
-            # Only the index words whose length can reach this word's cutoff are scored.
-            cols, row_scores = self.by_length.scores(
-                word, cutoff=cutoff, reach=self.cutoff(word), dtype=np.uint8
-            )
+        # Only the index words whose length can reach a word's own cutoff are scored.
+        scored = self.by_length.scores_each(
+            candidates, cutoff=cutoff, reaches=[self.cutoff(w) for w in candidates], dtype=np.uint8
+        )
+        for word, (cols, row_scores) in zip(candidates, scored, strict=True):
             best = int(row_scores.max()) if row_scores.size else 0
             if best < self.cutoff(word):
                 continue
