@@ -164,12 +164,20 @@ class AliasLayer:
         posts naming the alias); ``cased`` is the question as typed, for acronyms."""
         parts = word_parts(normalized)[:MAX_QUESTION_PARTS]
         longest = max(self.max_alias_chars, self.max_title_chars)
+        keys = joined_ngrams(parts, longest)
+        # A question makes about a hundred keys and few name anything: intersect, then look up.
         found: set[str] = set()
-        for key in joined_ngrams(parts, longest):
-            found.update(self.titles.get(key, ()))
-            found.update(self.aliases.get(key, ()))
-            if with_posts:
-                found.update(self.alias_posts.get(key, ()))
+        tables = (
+            (self.titles, self.aliases, self.alias_posts)
+            if with_posts
+            else (
+                self.titles,
+                self.aliases,
+            )
+        )
+        for table in tables:
+            for key in keys & table.keys():
+                found.update(table[key])
         if self.acronyms:
             spaced = " " + " ".join(_CASED_WORD_RE.findall(cased)) + " "
             found.update(

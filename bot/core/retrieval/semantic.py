@@ -17,7 +17,7 @@ import importlib.util
 import logging
 import threading
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -36,6 +36,7 @@ WEIGHTS_FILE = Path("weights", "l2_supercat_256.safetensors")
 TENSOR_KEY = "embedding.weight"
 MAX_PIECES = 512  # word pieces kept per text: an abstract's length, never a pasted book
 ENCODE_BATCH = 1_024  # texts the tokenizer encodes at once
+WIDENED_SENTENCES = 32_768  # up to this many sentences, kept as float32 too (at most 32 MB)
 POOL_CHUNK = 65_536  # word pieces gathered at once when pooling (16 MB of float32 vectors)
 # Words whose pieces the tokenizer caches. Its default, 10,000, fills with whatever words people
 # type and never lets go: fed unseen words from 4 threads it held ~70 MB (benchmarks/soak.py).
@@ -196,6 +197,13 @@ class SemanticIndex:
     doc_vectors: np.ndarray  # (documents, dim) float32, unit rows
     sentence_vectors: np.ndarray  # (sentences, dim) float16, unit rows, documents in order
     doc_sentences: np.ndarray  # int64 (documents + 1): each document's first sentence
+    # The sentence vectors widened once, when they are few: converting the candidates' rows
+    # on every question was a tenth of a small knowledge base's answer time (the same values).
+    widened: np.ndarray | None = field(init=False, default=None)
+
+    def __post_init__(self) -> None:
+        if len(self.sentence_vectors) <= WIDENED_SENTENCES:
+            object.__setattr__(self, "widened", self.sentence_vectors.astype(np.float32))
 
     @classmethod
     def build(cls, embedder: Embedder, docs: Sequence[tuple[str, Sequence[str]]]) -> SemanticIndex:
@@ -259,7 +267,7 @@ class SemanticIndex:
     def sentence_scores(self, vector: np.ndarray, doc: int) -> np.ndarray:
         """Cosine similarity of each sentence of document ``doc`` (context first) to ``vector``."""
         lo, hi = int(self.doc_sentences[doc]), int(self.doc_sentences[doc + 1])
-        return self.sentence_vectors[lo:hi].astype(np.float32) @ vector
+        return self._rows(slice(lo, hi)) @ vector
 
     def best_sentences(self, vector: np.ndarray, docs: np.ndarray) -> np.ndarray:
         """Per document of ``docs``: the best similarity of one of its sentences or its context."""
@@ -273,10 +281,16 @@ class SemanticIndex:
         rows = np.concatenate(
             [np.arange(a, b) for a, b in zip(starts[has], ends[has], strict=True)]
         )
-        sims = self.sentence_vectors[rows].astype(np.float32) @ vector
+        sims = self._rows(rows) @ vector
         firsts = np.concatenate(([0], np.cumsum(counts[has])[:-1]))
         out[has] = np.maximum.reduceat(sims, firsts)
         return out
+
+    def _rows(self, rows: slice | np.ndarray) -> np.ndarray:
+        """Sentence vectors as float32."""
+        if self.widened is not None:
+            return self.widened[rows]
+        return self.sentence_vectors[rows].astype(np.float32)
 
 
 def _unit(vectors: np.ndarray) -> np.ndarray:
