@@ -209,8 +209,16 @@ class BM25Index:
 
     def masks_many(self, term_row: int, doc_rows: np.ndarray) -> np.ndarray:
         """The sentence mask of the term in each of ``doc_rows`` (0 where absent; int64)."""
-        positions = self._positions(term_row, doc_rows)
-        out = np.zeros(doc_rows.shape, dtype=np.int64)
+        return self.masks_at(self._positions(term_row, doc_rows))
+
+    def positions_many(self, term_row: int, doc_rows: np.ndarray) -> np.ndarray:
+        """Where (term, document) is in the postings for each of ``doc_rows``, -1 if absent:
+        one look-up that ``>= 0`` and ``masks_at`` both read, so callers asking both pay once."""
+        return self._positions(term_row, doc_rows)
+
+    def masks_at(self, positions: np.ndarray) -> np.ndarray:
+        """The sentence masks at ``positions`` from ``positions_many`` (0 where absent)."""
+        out = np.zeros(positions.shape, dtype=np.int64)
         if self.masks is not None:
             found = positions >= 0
             out[found] = self.masks[positions[found]]

@@ -161,12 +161,24 @@ class LexicalLayer:
         """Every document's BM25F score for the question's words."""
         return self.index.score_terms(self.query_weights(words))
 
+    def positions(self, words: Sequence[QueryWord], rows: np.ndarray) -> dict[int, np.ndarray]:
+        """Each term of ``words`` -> its postings positions in ``rows`` (-1: absent), for
+        ``coverages`` and ``proximities`` to share."""
+        return {
+            term: self.index.positions_many(term, rows) for word in words for term, _ in word.terms
+        }
+
     def coverages(
-        self, words: Sequence[QueryWord], rows: np.ndarray
+        self,
+        words: Sequence[QueryWord],
+        rows: np.ndarray,
+        positions: dict[int, np.ndarray] | None = None,
     ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """Per document row: the share of the question's information it contains, how many of
         its words it matches, and how many of those are spelt as written. Years are left out:
         a year matches an eighth of the papers, metadata rather than topic evidence."""
+        if positions is None:
+            positions = self.positions(words, rows)
         n = len(rows)
         covered = np.zeros(n)
         matched = np.zeros(n, dtype=np.int64)
@@ -178,7 +190,7 @@ class LexicalLayer:
             total += word.idf
             best = np.zeros(n)
             for row, sim in word.terms:
-                np.maximum(best, sim * self.index.contains_many(row, rows), out=best)
+                np.maximum(best, sim * (positions[row] >= 0), out=best)
             covered += word.idf * best
             found = best > 0
             matched += found
@@ -187,7 +199,11 @@ class LexicalLayer:
         return (covered / total if total else covered), matched, exact
 
     def proximities(
-        self, words: Sequence[QueryWord], rows: np.ndarray, coverages: np.ndarray
+        self,
+        words: Sequence[QueryWord],
+        rows: np.ndarray,
+        coverages: np.ndarray,
+        positions: dict[int, np.ndarray] | None = None,
     ) -> np.ndarray:
         """Per document row: the share of its matched information one sentence (with the
         document's context) holds; 1.0 for an index built without sentence masks."""
@@ -196,11 +212,13 @@ class LexicalLayer:
         total = sum(info)
         if not total or self.index.masks is None:
             return out
+        if positions is None:
+            positions = self.positions(words, rows)
         masks_per_word = []
         for word in words:
             combined = np.zeros(len(rows), dtype=np.int64)
             for row, _ in word.terms:
-                combined |= self.index.masks_many(row, rows)
+                combined |= self.index.masks_at(positions[row])
             masks_per_word.append(combined)
         for d in range(len(rows)):
             if coverages[d] <= 0:

@@ -331,8 +331,9 @@ class Retriever:
         if not rows:
             return self._decide(query, (), stats, vector)
         row_arr = np.asarray(rows, dtype=np.int32)
-        coverages, matched, exact = self.lexical.coverages(query.words, row_arr)
-        proximity = self.lexical.proximities(query.words, row_arr, coverages)
+        positions = self.lexical.positions(query.words, row_arr)
+        coverages, matched, exact = self.lexical.coverages(query.words, row_arr, positions)
+        proximity = self.lexical.proximities(query.words, row_arr, coverages, positions)
         lexical = scores[row_arr]
         if vector is not None and self.semantic is not None:
             doc_sims = (
