@@ -344,10 +344,9 @@ class StructuredMatcher:
             rest = [w for w in rest if w not in _NUMBERS and not w.isdigit()]
         if rest and authors and listy:
             # "his prompt tuning papers with Anastasia": her papers that hold the other words.
+            assert selected is not None  # the co-authors narrowed it
             newest = self.kb.papers_newest_first()
-            held = [
-                r for r in (selected if selected is not None else ()) if _holds(newest[r], rest)
-            ]
+            held = [r for r in selected.tolist() if _holds(newest[r], rest)]
             if len(held) < 2:
                 return None  # one paper or none: the retriever quotes it or declines
             said = [w.strip(".,;:!?\"'()") for w in text.split()]
