@@ -61,8 +61,13 @@ class ByLength:
             score_cutoff=cutoff,
             dtype=dtype,
         )[0]
+        return self._found(scores, low)
+
+    def _found(self, scores: np.ndarray, low: int) -> tuple[np.ndarray, np.ndarray]:
+        """(indexes, scores) of the nonzero ``scores`` of the length-ordered strings from
+        ``low`` on, indexes ascending."""
         hits = np.flatnonzero(scores)
-        indexes = self.order[low:high][hits]
+        indexes = self.order[low + hits]
         ascending = np.argsort(indexes, kind="stable")
         return indexes[ascending], scores[hits][ascending]
 
@@ -88,8 +93,5 @@ class ByLength:
         results = []
         for query, reach, row in zip(queries, reach_of, matrix, strict=True):
             low, high = self.window(len(query), reach)
-            hits = np.flatnonzero(row[low:high]) + low
-            indexes = self.order[hits]
-            ascending = np.argsort(indexes, kind="stable")
-            results.append((indexes[ascending], row[hits][ascending]))
+            results.append(self._found(row[low:high], low))
         return results
