@@ -94,6 +94,7 @@ class Engine:
         )
         query = with_focus(self.understand(reading.text), reading)
         answer = self.answerer.answer(query)
+        self.retriever.release_pages()
         resolved = (reading.shown or reading.text) if reading.followup else ""
         return dataclasses.replace(answer, question=question, resolved=resolved)
 

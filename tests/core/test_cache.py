@@ -3,6 +3,7 @@ whole and current is refused with a reason and rebuilt."""
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import logging
 import mmap
@@ -116,6 +117,40 @@ def test_a_cached_engine_answers_exactly_as_a_fresh_one(
         assert cached.filter_papers(**filters) == fresh.filter_papers(**filters)
     for paper in fresh.kb.papers:
         assert cached.related_posts(paper) == fresh.related_posts(paper)
+
+
+def _resident_kb(name_part: str) -> int:
+    """Resident kB of this process's mappings of files whose path holds ``name_part``."""
+    total, current = 0, ""
+    for line in Path("/proc/self/smaps").read_text().splitlines():
+        fields = line.split()
+        if "-" in fields[0] and len(fields) >= 5:  # a mapping's header line
+            current = fields[5] if len(fields) > 5 else ""
+        elif fields[0] == "Rss:" and name_part in current:
+            total += int(fields[1])
+    return total
+
+
+@pytest.mark.skipif(not Path("/proc/self/smaps").exists(), reason="needs Linux's /proc")
+def test_released_vector_pages_leave_the_process_and_answers_unchanged(
+    knowledge_dir: Path, tmp_path: Path
+) -> None:
+    """Above semantic_full_scan each question unmaps the vectors' pages it read: they leave the
+    process's resident memory, and the next question reads the same values back."""
+    fresh = load_engine(knowledge_dir)
+    cached = _cached_engine(knowledge_dir, tmp_path / "cache")
+    semantic = cached.retriever.semantic
+    assert semantic is not None and mapped(semantic.sentence_vectors)
+    # As above semantic_full_scan, where questions read scattered rows.
+    sampled = dataclasses.replace(cached.retriever, semantic_sample=(semantic.doc_vectors, None))
+    float(semantic.sentence_vectors.astype(np.float32).sum())  # every page read
+    assert _resident_kb("sentence_vectors") > 0
+    sampled.release_pages()
+    assert _resident_kb("sentence_vectors") == 0
+    cached.retriever.release_pages()  # below semantic_full_scan: nothing to give back
+    for question in QUESTIONS:
+        _same(fresh.ask(question), cached.ask(question))
+        sampled.release_pages()
 
 
 def _entry(cache_dir: Path, knowledge: Path) -> Path:

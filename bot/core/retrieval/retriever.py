@@ -224,6 +224,13 @@ class Retriever:
             semantic_sample=_semantic_sample(semantic, kind_codes, tuning),
         )
 
+    def release_pages(self) -> None:
+        """After a question: above ``semantic_full_scan`` each question reads scattered rows of
+        the memory-mapped vectors, so give their pages back (``SemanticIndex.release_pages``);
+        below it every question reads them all and unmapping would only cost."""
+        if self.semantic is not None and self.semantic_sample is not None:
+            self.semantic.release_pages()
+
     def to_state(self) -> dict[str, Any]:
         """The built layers, for the engine cache; what the code and the knowledge base make
         cheaply (synonyms, intents, the decision model) is made again on load."""

@@ -15,6 +15,7 @@ from __future__ import annotations
 import hashlib
 import importlib.util
 import logging
+import mmap
 import threading
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -286,11 +287,36 @@ class SemanticIndex:
         out[has] = np.maximum.reduceat(sims, firsts)
         return out
 
+    def release_pages(self) -> None:
+        """Unmap the pages of vectors memory-mapped from the engine cache that questions read.
+
+        The data stays in the page cache and is mapped again when next read (a minor fault).
+        Without this the process keeps every row any question ever touched. On kernels whose
+        page cache holds large folios, touching one 1 KB row maps up to about a megabyte.
+        At 100,000 papers that was 300 MB after 84 questions, and growing."""
+        if not hasattr(mmap, "MADV_DONTNEED"):
+            return
+        for array in (self.doc_vectors, self.sentence_vectors):
+            mapped = _mapping_of(array)
+            if mapped is not None:
+                mapped.madvise(mmap.MADV_DONTNEED)
+
     def _rows(self, rows: slice | np.ndarray) -> np.ndarray:
         """Sentence vectors as float32."""
         if self.widened is not None:
             return self.widened[rows]
         return self.sentence_vectors[rows].astype(np.float32)
+
+
+def _mapping_of(array: np.ndarray) -> mmap.mmap | None:
+    """The read-only file mapping ``array`` is a view of, if any (``np.frombuffer`` over an
+    ``mmap``, as the engine cache reads arrays)."""
+    base: Any = array.base
+    while base is not None:
+        if isinstance(base, mmap.mmap):
+            return base
+        base = base.obj if isinstance(base, memoryview) else getattr(base, "base", None)
+    return None
 
 
 def _unit(vectors: np.ndarray) -> np.ndarray:
