@@ -249,6 +249,31 @@ def test_semantic_vectors_are_unit_length() -> None:
     assert norms[1] == 0.0  # an empty text has no pieces: a zero vector, never NaN
 
 
+def test_semantic_build_a_slice_at_a_time_changes_no_value(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Documents are embedded a slice at a time to bound memory; every vector, document and
+    sentence, is the one a single pass over all of them gives, and each equals the text's own
+    embedding."""
+    from bot.core.retrieval import semantic
+
+    embedder = load_embedder()
+    docs = [
+        (f"Paper {i}", [f"Sentence {j} of paper {i} on retrieval." for j in range(i % 3)])
+        for i in range(7)
+    ]
+    whole = SemanticIndex.build(embedder, docs)
+    monkeypatch.setattr(semantic, "BUILD_DOCS", 2)
+    sliced = SemanticIndex.build(embedder, docs)
+    assert np.array_equal(whole.doc_vectors, sliced.doc_vectors)
+    assert np.array_equal(whole.sentence_vectors, sliced.sentence_vectors)
+    assert (
+        whole.doc_sentences.tolist() == sliced.doc_sentences.tolist() == [0, 1, 3, 6, 7, 9, 12, 13]
+    )
+    texts = [t for context, sentences in docs for t in (context, *sentences)]
+    assert np.array_equal(sliced.sentence_vectors, embedder.embed(texts).astype(np.float16))
+
+
 # --- fusion and answerability --------------------------------------------------------------------
 
 
