@@ -205,16 +205,11 @@ class BM25Index:
 
     def contains_many(self, term_row: int, doc_rows: np.ndarray) -> np.ndarray:
         """Whether each of ``doc_rows`` contains the term in row ``term_row`` (bool array)."""
-        return self._positions(term_row, doc_rows) >= 0
+        return self.positions_many(term_row, doc_rows) >= 0
 
     def masks_many(self, term_row: int, doc_rows: np.ndarray) -> np.ndarray:
         """The sentence mask of the term in each of ``doc_rows`` (0 where absent; int64)."""
-        return self.masks_at(self._positions(term_row, doc_rows))
-
-    def positions_many(self, term_row: int, doc_rows: np.ndarray) -> np.ndarray:
-        """Where (term, document) is in the postings for each of ``doc_rows``, -1 if absent:
-        one look-up that ``>= 0`` and ``masks_at`` both read, so callers asking both pay once."""
-        return self._positions(term_row, doc_rows)
+        return self.masks_at(self.positions_many(term_row, doc_rows))
 
     def masks_at(self, positions: np.ndarray) -> np.ndarray:
         """The sentence masks at ``positions`` from ``positions_many`` (0 where absent)."""
@@ -224,8 +219,9 @@ class BM25Index:
             out[found] = self.masks[positions[found]]
         return out
 
-    def _positions(self, term_row: int, doc_rows: np.ndarray) -> np.ndarray:
-        """Index into ``postings`` of (term, document) for each of ``doc_rows``; -1 if absent."""
+    def positions_many(self, term_row: int, doc_rows: np.ndarray) -> np.ndarray:
+        """Where (term, document) is in the postings for each of ``doc_rows``, -1 if absent:
+        one look-up that ``>= 0`` and ``masks_at`` both read, so callers asking both pay once."""
         lo, hi = int(self.indptr[term_row]), int(self.indptr[term_row + 1])
         if hi == lo:
             return np.full(doc_rows.shape, -1, dtype=np.int64)

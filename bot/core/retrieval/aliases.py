@@ -167,14 +167,9 @@ class AliasLayer:
         keys = joined_ngrams(parts, longest)
         # A question makes about a hundred keys and few name anything: intersect, then look up.
         found: set[str] = set()
-        tables = (
-            (self.titles, self.aliases, self.alias_posts)
-            if with_posts
-            else (
-                self.titles,
-                self.aliases,
-            )
-        )
+        tables = [self.titles, self.aliases]
+        if with_posts:
+            tables.append(self.alias_posts)
         for table in tables:
             for key in keys & table.keys():
                 found.update(table[key])

@@ -80,10 +80,14 @@ class Embedder:
 
         The mean of a text's piece vectors has the direction of their sum, so the sum is kept.
         """
+        return _unit(self.text_sums(texts))
+
+    def text_sums(self, texts: Sequence[str]) -> np.ndarray:
+        """The sum of each text's piece vectors (float32, one row each, not normalised)."""
         ids = self.piece_ids(texts)
         lengths = np.fromiter((len(i) for i in ids), dtype=np.int64, count=len(ids))
         flat = np.concatenate(ids) if ids else np.zeros(0, np.uint16)
-        return _unit(self.sums(flat, lengths))
+        return self.sums(flat, lengths)
 
     def embed_one(self, text: str) -> np.ndarray:
         """``embed([text])[0]`` without the batch bookkeeping, which cost more than the sum
@@ -225,10 +229,7 @@ class SemanticIndex:
             texts = [
                 text for context, sentences in docs[first:last] for text in (context, *sentences)
             ]
-            ids = embedder.piece_ids(texts)
-            lengths = np.fromiter((len(i) for i in ids), dtype=np.int64, count=len(ids))
-            flat = np.concatenate(ids) if ids else np.zeros(0, np.uint16)
-            sums = embedder.sums(flat, lengths)
+            sums = embedder.text_sums(texts)
             lo, hi = int(doc_sentences[first]), int(doc_sentences[last])
             sentence_vectors[lo:hi] = _unit(sums).astype(np.float16)
             doc_sums[first:last] = np.add.reduceat(sums, doc_sentences[first:last] - lo, axis=0)
